@@ -1,0 +1,93 @@
+"""One YAML file with sane defaults, shared by every package.
+
+Paths in the file are resolved against the file's own folder so the app, the CLIs and the tests
+agree on where things live whatever the working directory is.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    name_or_path: str = "models/multilingual-e5-small"
+    query_prompt: str = "query: "
+    passage_prompt: str = "passage: "
+    batch_size: int = 32
+
+
+@dataclass(frozen=True)
+class QAConfig:
+    top_k: int = 3
+    max_question_chars: int = 1000
+
+
+@dataclass(frozen=True)
+class QuizConfig:
+    history_db: Path = PROJECT_ROOT / "data" / "quiz_history.sqlite"
+    default_n: int = 10
+
+
+@dataclass(frozen=True)
+class Config:
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    aliases_file: Path = PROJECT_ROOT / "knowledge" / "aliases.yaml"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    index_dir: Path = PROJECT_ROOT / "data" / "index"
+    cache_file: Path = PROJECT_ROOT / "data" / "embedding_cache.sqlite"
+    qa: QAConfig = field(default_factory=QAConfig)
+    quiz: QuizConfig = field(default_factory=QuizConfig)
+    root: Path = PROJECT_ROOT
+
+    @property
+    def model_path(self) -> str:
+        """The local model folder when it exists (or is clearly meant to be local), else a hub id."""
+        name = self.model.name_or_path
+        candidate = Path(name) if Path(name).is_absolute() else self.root / name
+        if candidate.exists() or Path(name).is_absolute() or name.startswith(("models/", ".")):
+            return str(candidate)
+        return name
+
+    def with_paths(self, **paths: Path) -> "Config":
+        """A copy with some paths replaced: tests point the whole app at a temporary folder."""
+        return replace(self, **paths)
+
+
+def _resolve(base: Path, value: str | os.PathLike) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Read the YAML file (or $STUDY_CONFIG, or the project's config.yaml), filling in defaults."""
+    path = Path(path or os.environ.get("STUDY_CONFIG") or DEFAULT_CONFIG)
+    raw = {}
+    if path.exists():
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(raw, dict):
+            raise ValueError(f"{path}: expected a mapping at the top level")
+    base = path.resolve().parent
+    defaults = Config()
+    model = ModelConfig(**{**defaults.model.__dict__, **(raw.get("model") or {})})
+    qa = QAConfig(**{**defaults.qa.__dict__, **(raw.get("qa") or {})})
+    quiz_raw = dict(raw.get("quiz") or {})
+    if "history_db" in quiz_raw:
+        quiz_raw["history_db"] = _resolve(base, quiz_raw["history_db"])
+    quiz = QuizConfig(**{**defaults.quiz.__dict__, **quiz_raw})
+    return Config(
+        knowledge_dir=_resolve(base, raw.get("knowledge_dir", "knowledge")),
+        aliases_file=_resolve(base, raw.get("aliases_file", "knowledge/aliases.yaml")),
+        model=model,
+        index_dir=_resolve(base, raw.get("index_dir", "data/index")),
+        cache_file=_resolve(base, raw.get("cache_file", "data/embedding_cache.sqlite")),
+        qa=qa,
+        quiz=quiz,
+        root=base,
+    )

@@ -1,0 +1,328 @@
+"""Chunks + vectors → a FAISS index on disk, built atomically and incrementally.
+
+Layout: ``index_dir`` is a symlink to ``<index_dir>.builds/<build id>/`` holding ``index.faiss``,
+``chunks.json`` and ``manifest.json``. A build writes a fresh build folder and then swaps the link
+with ``os.replace``, which is atomic: a crash, a bad glossary or a full disk leaves the previous
+index serving, and a reader never sees half a build.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .cache import EmbeddingCache, embed_with_cache
+from .chunks import Chunk, make_chunks
+from .config import Config
+from .glossary import Entry, knowledge_files, load_glossary
+
+FORMAT_VERSION = 1
+Progress = Callable[[float, str], None]
+
+
+class IndexMissingError(RuntimeError):
+    """No index has been built yet (or it was deleted)."""
+
+
+class IndexCorruptError(RuntimeError):
+    """The files on disk disagree with each other; rebuilding fixes it."""
+
+
+def file_hashes(knowledge_dir: Path) -> dict[str, str]:
+    """sha256 of every glossary file, keyed by its path under ``knowledge_dir``."""
+    root = Path(knowledge_dir)
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in knowledge_files(root)}
+
+
+def _versions() -> dict[str, str]:
+    found = {}
+    for pkg in ("faiss-cpu", "sentence-transformers", "torch", "numpy"):
+        try:
+            found[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+@dataclass
+class SearchHit:
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass
+class GlossaryIndex:
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    manifest: dict
+    path: Path | None = None
+    _faiss: object = field(default=None, repr=False)
+
+    @property
+    def faiss_index(self):
+        if self._faiss is None:
+            import faiss
+
+            index = faiss.IndexFlatIP(self.vectors.shape[1])
+            index.add(self.vectors)
+            self._faiss = index
+        return self._faiss
+
+    def search(self, query_vector: np.ndarray, k: int = 10) -> list[SearchHit]:
+        """Inner product on normalised vectors = cosine similarity, best first."""
+        k = max(1, min(k, len(self.chunks)))
+        q = np.ascontiguousarray(np.asarray(query_vector, np.float32).reshape(1, -1))
+        scores, ids = self.faiss_index.search(q, k)
+        return [SearchHit(self.chunks[i], float(s), r) for r, (s, i) in enumerate(zip(scores[0], ids[0])) if i >= 0]
+
+    @classmethod
+    def load(cls, index_dir: str | Path) -> "GlossaryIndex":
+        import faiss
+
+        index_dir = Path(index_dir)
+        manifest_path = index_dir / "manifest.json"
+        if not manifest_path.exists():
+            raise IndexMissingError(f"no index at {index_dir}; build it with `python -m indexer`")
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            raw_chunks = json.loads((index_dir / "chunks.json").read_text(encoding="utf-8"))
+            index = faiss.read_index(str(index_dir / "index.faiss"))
+        except (OSError, ValueError, RuntimeError) as e:
+            raise IndexCorruptError(f"index at {index_dir} cannot be read ({e}); rebuild with `python -m indexer --full`") from None
+        chunks = [_chunk_from_json(c) for c in raw_chunks]
+        if index.ntotal != len(chunks) or manifest.get("chunk_count") != len(chunks):
+            raise IndexCorruptError(f"index at {index_dir} has {index.ntotal} vectors for {len(chunks)} chunks; rebuild it")
+        vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, manifest["dim"]), np.float32)
+        return cls(chunks, np.asarray(vectors, np.float32), manifest, index_dir, index)
+
+
+def _chunk_to_json(chunk: Chunk) -> dict:
+    data = asdict(chunk)
+    data["entries"] = [asdict(e) for e in chunk.entries]
+    return data
+
+
+def _chunk_from_json(data: dict) -> Chunk:
+    entries = tuple(Entry(**e) for e in data["entries"])
+    return Chunk(**{**data, "entries": entries})
+
+
+@dataclass
+class BuildReport:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    reused: int = 0
+    embedded: int = 0
+    chunk_count: int = 0
+    seconds: float = 0.0
+    up_to_date: bool = False
+    index_dir: str = ""
+
+    def summary(self) -> str:
+        if self.up_to_date:
+            return f"index up to date: {self.chunk_count} chunks, nothing to do ({self.seconds:.2f} s)"
+        return (
+            f"index built: {self.chunk_count} chunks — {self.added} added, {self.changed} changed, "
+            f"{self.removed} removed, {self.reused} reused; {self.embedded} embedded in {self.seconds:.2f} s"
+        )
+
+
+@dataclass
+class Staleness:
+    """How the glossary on disk differs from what the index was built from."""
+
+    missing: bool = False
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    model_changed: bool = False
+
+    @property
+    def stale(self) -> bool:
+        return self.missing or self.model_changed or bool(self.added or self.changed or self.removed)
+
+    def describe(self) -> str:
+        if self.missing:
+            return "no index has been built yet"
+        parts = []
+        if self.model_changed:
+            parts.append("the configured model differs from the index's")
+        for label, files in (("changed", self.changed), ("added", self.added), ("removed", self.removed)):
+            if files:
+                parts.append(f"{label}: {', '.join(files)}")
+        return "; ".join(parts) if parts else "index is up to date"
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    try:
+        return json.loads((Path(index_dir) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def check_staleness(config: Config, manifest: dict | None = None) -> Staleness:
+    """Cheap (hashes only, no model): the app calls it on every rerun."""
+    manifest = manifest if manifest is not None else read_manifest(config.index_dir)
+    if not manifest:
+        return Staleness(missing=True)
+    now = file_hashes(config.knowledge_dir)
+    before = manifest.get("files", {})
+    return Staleness(
+        added=sorted(set(now) - set(before)),
+        removed=sorted(set(before) - set(now)),
+        changed=sorted(f for f in set(now) & set(before) if now[f] != before[f]),
+        model_changed=manifest.get("model") != config.model_path,
+    )
+
+
+def _previous_chunks(index_dir: Path) -> dict[str, str]:
+    try:
+        raw = json.loads((index_dir / "chunks.json").read_text(encoding="utf-8"))
+        from .chunks import text_hash
+
+        return {c["id"]: text_hash(c["text"]) for c in raw}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _swap_in(build_dir: Path, index_dir: Path) -> None:
+    """Point ``index_dir`` at ``build_dir`` atomically, then drop builds that nothing points at."""
+    builds = build_dir.parent
+    if index_dir.exists() and not index_dir.is_symlink():
+        # An index from before the symlink layout (or made by hand): keep it until the swap is done.
+        legacy = builds / f"legacy-{uuid.uuid4().hex[:8]}"
+        index_dir.rename(legacy)
+    link_tmp = index_dir.with_name(f".{index_dir.name}.link-{uuid.uuid4().hex[:8]}")
+    os.symlink(os.path.relpath(build_dir, index_dir.parent), link_tmp)
+    os.replace(link_tmp, index_dir)
+    for old in builds.iterdir():
+        if old.resolve() != build_dir.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def build_index(
+    config: Config,
+    full: bool = False,
+    progress: Progress | None = None,
+    embedder_factory: Callable[[], object] | None = None,
+) -> BuildReport:
+    """Build or update the index. Raises GlossaryError before touching the previous index.
+
+    The model is only loaded when some chunk's text is not in the embedding cache, so an
+    unchanged glossary, or an edit reverted, costs no model load.
+    """
+    started = time.perf_counter()
+    progress = progress or (lambda fraction, message: None)
+    index_dir = Path(config.index_dir)
+    progress(0.0, "reading the glossary")
+    glossary = load_glossary(config.knowledge_dir)  # a broken glossary stops here, old index untouched
+    chunks = make_chunks(glossary)
+    hashes = file_hashes(config.knowledge_dir)
+    manifest = read_manifest(index_dir)
+    model_id = config.model_path
+    fresh = (
+        not full
+        and manifest is not None
+        and manifest.get("format") == FORMAT_VERSION
+        and manifest.get("files") == hashes
+        and manifest.get("model") == model_id
+        and manifest.get("chunk_ids") == [c.id for c in chunks]
+    )
+    if fresh:
+        try:
+            GlossaryIndex.load(index_dir)
+        except (IndexMissingError, IndexCorruptError):
+            fresh = False
+    if fresh:
+        progress(1.0, "index up to date")
+        return BuildReport(chunk_count=len(chunks), reused=len(chunks), up_to_date=True,
+                           seconds=time.perf_counter() - started, index_dir=str(index_dir))
+
+    before = {} if full else _previous_chunks(index_dir)
+    report = BuildReport(index_dir=str(index_dir))
+    for c in chunks:
+        if c.id not in before:
+            report.added += 1
+        elif before[c.id] != c.content_hash:
+            report.changed += 1
+        else:
+            report.reused += 1
+    report.removed = len(set(before) - {c.id for c in chunks})
+
+    cache = EmbeddingCache(config.cache_file)
+    embedder = None
+
+    def embed(texts: list[str]) -> np.ndarray:
+        nonlocal embedder
+        progress(0.1, f"loading the model ({model_id})")
+        embedder = embedder_factory() if embedder_factory else _default_embedder(config)
+        out = []
+        step = max(1, config.model.batch_size)
+        for start in range(0, len(texts), step):
+            out.append(embedder.embed_passages(texts[start : start + step]))
+            done = min(len(texts), start + step)
+            progress(0.2 + 0.7 * done / len(texts), f"embedding {done}/{len(texts)} chunks")
+        return np.vstack(out)
+
+    texts = [c.text for c in chunks]
+    vectors, report.embedded = embed_with_cache(texts, embed, None if full else cache, model_id, "passage")
+    if full:
+        cache.put_many(model_id, "passage", {c.content_hash: v for c, v in zip(chunks, vectors)})
+    progress(0.92, "writing the index")
+
+    import faiss
+
+    builds = index_dir.with_name(index_dir.name + ".builds")
+    builds.mkdir(parents=True, exist_ok=True)
+    build_dir = builds / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    tmp_dir = builds / f".tmp-{build_dir.name}"
+    tmp_dir.mkdir()
+    try:
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(np.ascontiguousarray(vectors))
+        faiss.write_index(index, str(tmp_dir / "index.faiss"))
+        (tmp_dir / "chunks.json").write_text(
+            json.dumps([_chunk_to_json(c) for c in chunks], ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        report.chunk_count = len(chunks)
+        report.seconds = time.perf_counter() - started
+        new_manifest = {
+            "format": FORMAT_VERSION,
+            "model": model_id,
+            "dim": int(vectors.shape[1]),
+            "files": hashes,
+            "chunk_count": len(chunks),
+            "chunk_ids": [c.id for c in chunks],
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "build_seconds": round(report.seconds, 3),
+            "versions": _versions(),
+        }
+        # The manifest is written last: a folder without it is never taken for an index.
+        (tmp_dir / "manifest.json").write_text(json.dumps(new_manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp_dir.rename(build_dir)
+        _swap_in(build_dir, index_dir)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
+    progress(1.0, "done")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _default_embedder(config: Config):
+    from .embedder import Embedder
+
+    return Embedder(config)
