@@ -36,14 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         from tqdm import tqdm
 
-        bar = tqdm(total=100, desc="indexing", unit="%", file=sys.stderr, leave=False,
-                   bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
+        bar = tqdm(total=100, file=sys.stderr, leave=False, bar_format="{percentage:3.0f}%|{bar:30}| {desc}")
 
     def progress(fraction: float, message: str) -> None:
         if bar is not None:
             bar.n = int(fraction * 100)
-            bar.set_postfix_str(message)
-            bar.refresh()
+            bar.set_description_str(message)
 
     try:
         report = build_index(config, full=args.full, progress=progress)

@@ -26,6 +26,9 @@ class ModelMissingError(RuntimeError):
 class Embedder:
     def __init__(self, config: Config):
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars on every load are noise here
 
         self.model_id = config.model_path
         if (self.model_id.startswith("/") or self.model_id.startswith(".")) and not Path(self.model_id).exists():
@@ -36,7 +39,7 @@ class Embedder:
         self.query_prompt = config.model.query_prompt
         self.passage_prompt = config.model.passage_prompt
         self.batch_size = config.model.batch_size
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+        self.dim = int(self.model.get_embedding_dimension())
 
     def _encode(self, texts: Sequence[str], prompt: str, show_progress: bool = False) -> np.ndarray:
         if not texts:

@@ -250,7 +250,7 @@ def build_index(
         return BuildReport(chunk_count=len(chunks), reused=len(chunks), up_to_date=True,
                            seconds=time.perf_counter() - started, index_dir=str(index_dir))
 
-    before = {} if full else _previous_chunks(index_dir)
+    before = _previous_chunks(index_dir)
     report = BuildReport(index_dir=str(index_dir))
     for c in chunks:
         if c.id not in before:

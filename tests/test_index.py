@@ -45,7 +45,7 @@ def _edit(config, old: str, new: str) -> None:
 
 def test_round_trip_finds_the_section_of_a_seed_phrase(built_config, embedder):
     index = GlossaryIndex.load(built_config.index_dir)
-    assert index.manifest["chunk_count"] == len(index.chunks) == 34
+    assert index.manifest["chunk_count"] == len(index.chunks) == 35
     assert index.manifest["dim"] == 384
     assert set(index.manifest["files"]) == {"aws_ml_glossary.ja.md"}
     assert np.allclose(np.linalg.norm(index.vectors, axis=1), 1.0, atol=1e-4)
@@ -66,7 +66,7 @@ def test_one_bullet_edit_embeds_exactly_one_chunk(workspace, embedder, tmp_path)
     config = replace(workspace, cache_file=tmp_path / "own_cache.sqlite")
     first = CountingEmbedder(embedder)
     report = build_index(config, embedder_factory=lambda: first)
-    assert report.added == report.chunk_count == len(first.embedded) == 34
+    assert report.added == report.chunk_count == len(first.embedded) == 35
 
     _edit(config, OLD, NEW)
     counting = CountingEmbedder(embedder)
@@ -168,7 +168,7 @@ def test_cli_builds_checks_and_reports_errors(workspace, embedder, tmp_path):
     assert stale.returncode == 1 and "no index" in stale.stdout
     built = _cli("--quiet", config=cfg)
     assert built.returncode == 0, built.stderr
-    assert built.stdout.startswith("index built: 34 chunks")
+    assert built.stdout.startswith("index built: 35 chunks")
     assert _cli("--check", config=cfg).returncode == 0
     again = _cli("--quiet", config=cfg)
     assert "up to date" in again.stdout
