@@ -128,13 +128,15 @@ class BuildReport:
     chunk_count: int = 0
     seconds: float = 0.0
     up_to_date: bool = False
+    full: bool = False
     index_dir: str = ""
 
     def summary(self) -> str:
         if self.up_to_date:
             return f"index up to date: {self.chunk_count} chunks, nothing to do ({self.seconds:.2f} s)"
+        kind = "index rebuilt from scratch" if self.full else "index built"
         return (
-            f"index built: {self.chunk_count} chunks — {self.added} added, {self.changed} changed, "
+            f"{kind}: {self.chunk_count} chunks — {self.added} added, {self.changed} changed, "
             f"{self.removed} removed, {self.reused} reused; {self.embedded} embedded in {self.seconds:.2f} s"
         )
 
@@ -251,14 +253,14 @@ def build_index(
                            seconds=time.perf_counter() - started, index_dir=str(index_dir))
 
     before = _previous_chunks(index_dir)
-    report = BuildReport(index_dir=str(index_dir))
+    report = BuildReport(index_dir=str(index_dir), full=full)
     for c in chunks:
         if c.id not in before:
             report.added += 1
         elif before[c.id] != c.content_hash:
             report.changed += 1
         else:
-            report.reused += 1
+            report.reused += 0 if full else 1
     report.removed = len(set(before) - {c.id for c in chunks})
 
     cache = EmbeddingCache(config.cache_file)
