@@ -62,7 +62,8 @@ class Config:
 
 def _resolve(base: Path, value: str | os.PathLike) -> Path:
     path = Path(value).expanduser()
-    return path if path.is_absolute() else (base / path).resolve()
+    # normpath, not resolve(): data/index is a symlink that must stay the configured path
+    return Path(os.path.normpath(path if path.is_absolute() else base / path))
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:

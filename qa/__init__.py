@@ -1,0 +1,26 @@
+"""Question answering over the glossary: hybrid retrieval, extractive cited answers, abstention.
+
+    from qa import build_answerer
+    answerer = build_answerer(resources)          # once per loaded index (BM25, entry vectors)
+    answer = answerer.ask("過学習を防ぐには？")      # Answer(found, answer, citations, ...)
+
+One small module per concern, so each can be read (and replaced) alone:
+
+    clean      user text → safe question text (+ notice when cut)
+    tokenize   SudachiPy tokens (normalised forms, compounds and their parts)
+    aliases    knowledge/aliases.yaml: other names of terms and words
+    intent     question wording → wanted section kind; headings → section kinds
+    query      question → keyword query, named terms, intents, concepts
+    keyword    bm25s over sections and entries
+    dense      E5 over sections (FAISS) and entries
+    fusion     reciprocal rank fusion
+    retriever  all of the above → one score per section
+    abstain    answer or not, from evidence rather than cosine
+    answer     pick entries, compose the [n]-cited answer; Answer / Citation
+    answerer   build_answerer / Answerer.ask, the entry point
+    eval       python -m qa.eval: metrics per retriever on qa/eval_questions.yaml
+"""
+from .answer import Answer, Citation
+from .answerer import Answerer, build_answerer
+
+__all__ = ["Answer", "Answerer", "Citation", "build_answerer"]

@@ -1,0 +1,128 @@
+"""A question → what the retrievers and the abstention need to know about it.
+
+Besides the keyword query, a question is cut into *concepts*: the specific things it asks about.
+A concept is one content word (with its alias synonyms), never a generic word (サービス, AWS,
+機械学習, とは), and is flagged when it is a *name* (Redshift, Lambda, 東京). Abstention weighs how
+many concepts the best section actually contains; names matter because "Redshiftとは" matches
+"Amazon" and "とは" everywhere but Redshift nowhere.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .aliases import AliasTable, Mention
+from .intent import detect_intents
+from .keyword import KeywordIndex, term_tag
+from .tokenize import GENERIC, STOPWORDS, Token, Tokenizer, fold
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_UPPER = re.compile(r"[A-Z]")
+
+
+@dataclass(frozen=True)
+class Concept:
+    label: str  # as written in the question
+    terms: frozenset[str]  # the concept is present in a text holding any of these
+    weight: float  # idf: rare words say more
+    name: bool  # a proper name: a product, a service, a place
+    known: bool  # the glossary uses one of ``terms`` somewhere
+
+
+@dataclass
+class QueryAnalysis:
+    text: str
+    folded: str
+    mentions: list[Mention]
+    terms: list[str]  # glossary terms the question names
+    intents: list[str]
+    tokens: list[Token]
+    query_terms: list[str]  # BM25 query: the question's tokens plus alias expansions
+    concepts: list[Concept] = field(default_factory=list)
+    # The query without the words that name a term: once the term is known, "Debugger" inside
+    # a bullet says nothing about whether that bullet answers "Debuggerの利点は？".
+    focus_terms: list[str] = field(default_factory=list)
+
+    @property
+    def unknown_names(self) -> list[str]:
+        return [c.label for c in self.concepts if c.name and not c.known]
+
+    @property
+    def empty(self) -> bool:
+        return not self.tokens and not self.mentions
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for s, e in spans:
+        for i in range(s, min(e, len(chars))):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: KeywordIndex) -> QueryAnalysis:
+    norm = unicodedata.normalize("NFKC", text)
+    folded = norm.lower()
+    if len(folded) != len(norm):  # rare letters whose lower case is longer: give up on case
+        norm = folded
+    mentions = aliases.find(folded)
+    terms = list(dict.fromkeys(m.term for m in mentions if m.term))
+    tokens = tokenizer.tokens(norm)
+    query_terms = [t.norm for t in tokens]
+    for m in mentions:
+        if m.term:
+            query_terms.append(term_tag(m.term))
+        else:
+            for phrase in m.expansion:
+                query_terms.extend(tokenizer.terms(phrase))
+
+    term_spans = [(m.start, m.end) for m in mentions if m.term]
+    focus_terms = tokenizer.terms(_blank(norm, term_spans)) if term_spans else [t.norm for t in tokens]
+    for m in mentions:
+        if not m.term:
+            for phrase in m.expansion:
+                focus_terms.extend(tokenizer.terms(phrase))
+
+    concepts: list[Concept] = []
+
+    def add(label: str, cterms: set[str], name: bool) -> None:
+        cterms = {t for t in cterms if t not in GENERIC and t not in STOPWORDS and len(t) > 1}
+        if not cterms or any(fold(c.label) == fold(label) for c in concepts):
+            return
+        weight = max(keyword.idf(t) for t in cterms)
+        known = any(t in keyword.vocabulary for t in cterms)
+        concepts.append(Concept(label, frozenset(cterms), weight, name, known))
+
+    japanese = bool(_JAPANESE.search(norm))
+    for m in mentions:
+        if m.term is None:  # a word group: the question's word or any synonym will do
+            span = norm[m.start : m.end].strip()
+            if all(t in GENERIC or t in STOPWORDS for t in tokenizer.terms(span)):
+                continue  # "方法" stays generic even though its synonym "やり方" is not listed
+            # "SageMaker" in a Japanese question is a product name like any other Latin word.
+            name = span.isascii() and japanese and any(ch.isalpha() for ch in span)
+            add(span, {t for w in m.expansion for t in tokenizer.terms(w)}, name)
+
+    # Whatever the alias spans did not cover, word by word. Words sharing a surface (an English
+    # word and Sudachi's katakana reading of it) are one concept.
+    rest = _blank(norm, [(m.start, m.end) for m in mentions])
+    opening = norm.lstrip()
+    groups: dict[str, tuple[set[str], bool]] = {}
+    for tok in tokenizer.tokens(rest):
+        if tok.pos in ("bigram", "動詞"):
+            continue  # verbs rarely carry the topic (受け取る, 止める): they stay in the BM25 query only
+        if tok.surface.isascii():
+            # In Japanese text a Latin word is nearly always a name; in English, a capital not at
+            # the start of the sentence says so.
+            sentence_start = opening.startswith(tok.surface) and tok.surface[1:].islower()
+            name = japanese or (bool(_UPPER.search(tok.surface)) and not sentence_start)
+        else:
+            name = tok.proper
+        cterms, was_name = groups.get(tok.surface, (set(), False))
+        cterms.add(tok.norm)
+        groups[tok.surface] = (cterms, was_name or name)
+    for surface, (cterms, name) in groups.items():
+        add(surface, cterms, name)
+
+    return QueryAnalysis(text, folded, mentions, terms, detect_intents(folded), tokens, query_terms, concepts, focus_terms)

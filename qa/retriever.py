@@ -1,0 +1,129 @@
+"""Hybrid retrieval: dense + keyword rankings at section and entry grain, fused, then shaped by
+the glossary's structure (which term the question names, which kind of section it asks for).
+
+Everything that depends only on the index (tokenised corpus, BM25 matrices, entry vectors,
+section kinds) is built in ``Retriever.__init__``; a question then costs one query encode plus
+a few milliseconds of numpy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .aliases import AliasTable, load_aliases
+from .dense import DenseIndex
+from .fusion import max_by_group, ranks, rrf
+from .intent import prior, section_kinds
+from .keyword import KeywordIndex
+from .query import QueryAnalysis, analyze
+from .tokenize import Tokenizer, get_tokenizer
+
+MODES = ("dense", "keyword", "fusion", "hybrid")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Weights tuned on the train split of qa/eval_questions.yaml (see qa/eval.py)."""
+
+    rrf_k: float = 5.0
+    w_dense_chunk: float = 1.0
+    w_dense_entry: float = 0.6
+    w_bm25_chunk: float = 1.0
+    w_bm25_entry: float = 0.6
+    term_bonus: float = 0.35  # the question names this section's term
+    intent_bonus: float = 0.3  # × intent prior (0..1.5)
+    entry_vectors: bool = True  # embed every entry (≈1 s per 100 entries, once per index, cached)
+    heading_bonus: float = 0.15  # per question word in the section's heading (synonyms: half)
+
+
+@dataclass
+class Retrieval:
+    """One question's scores for every section and entry, in index order."""
+
+    query: QueryAnalysis
+    mode: str
+    scores: np.ndarray  # final section score
+    order: np.ndarray  # section indices, best first
+    dense_chunk: np.ndarray | None = None
+    dense_entry: np.ndarray | None = None
+    bm25_chunk: np.ndarray | None = None
+    bm25_entry: np.ndarray | None = None
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def top(self) -> int:
+        return int(self.order[0])
+
+
+class Retriever:
+    def __init__(self, resources, params: Params | None = None, tokenizer: Tokenizer | None = None,
+                 aliases: AliasTable | None = None):
+        self.params = params or Params()
+        self.chunks = resources.chunks
+        self.glossary = resources.glossary
+        self.tokenizer = tokenizer or get_tokenizer()
+        term_names = {t.name: t.names for t in resources.glossary.terms}
+        for c in self.chunks:  # an index older than the glossary may still name other terms
+            term_names.setdefault(c.term, (c.term,))
+        self.aliases = aliases or load_aliases(resources.config.aliases_file, term_names)
+        self.keyword = KeywordIndex(self.chunks, self.tokenizer)
+        self.dense = DenseIndex(resources, self.keyword.entry_refs if self.params.entry_vectors else [])
+        self.entry_chunk = np.array([r.chunk for r in self.keyword.entry_refs], dtype=np.int64)
+        self.kinds = [section_kinds(c.section) for c in self.chunks]
+        self.heading_terms = [set(self.tokenizer.terms(f"{c.term} {c.section}")) for c in self.chunks]
+        self.section_terms = [set(self.tokenizer.terms(c.section)) for c in self.chunks]
+        self.n = len(self.chunks)
+
+    def analyze(self, text: str) -> QueryAnalysis:
+        return analyze(text, self.tokenizer, self.aliases, self.keyword)
+
+    def heading_hits(self, query: QueryAnalysis) -> np.ndarray:
+        """How many of the question's words a section's heading holds (a field weight, as in
+        BM25F: "ターゲット" in the heading ターゲットタイプ says more than in one of its bullets).
+        The question's own words count 1, words only reached through an alias ½, at most 2."""
+        own = {t.norm for t in query.tokens}
+        expanded = set(query.focus_terms) - own
+        out = np.zeros(self.n)
+        for i, terms in enumerate(self.section_terms):
+            hits = len(terms & own) + 0.5 * len(terms & expanded)
+            out[i] = min(2.0, hits)
+        return out
+
+    def retrieve(self, query: QueryAnalysis, mode: str = "hybrid", qvec: np.ndarray | None = None) -> Retrieval:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        p, n = self.params, self.n
+        r = Retrieval(query, mode, np.zeros(n), np.arange(n))
+        if mode != "keyword":
+            qvec = self.dense.encode(query.text) if qvec is None else qvec
+            r.dense_chunk = self.dense.chunk_scores(qvec)
+            r.dense_entry = self.dense.entry_scores(qvec) if p.entry_vectors else None
+        if mode != "dense":
+            r.bm25_chunk = self.keyword.chunk_scores(query.query_terms)
+            r.bm25_entry = self.keyword.entry_scores(query.query_terms)
+
+        if mode == "dense":  # what a user would write first: FAISS cosine, nothing else
+            r.scores = r.dense_chunk.astype(np.float64)
+        else:
+            rankings = []
+            if r.bm25_chunk is not None:
+                best_entry = max_by_group(r.bm25_entry, self.entry_chunk, n)
+                rankings += [(ranks(r.bm25_chunk, r.bm25_chunk > 0), p.w_bm25_chunk),
+                             (ranks(best_entry, best_entry > 0), p.w_bm25_entry)]
+            if r.dense_chunk is not None:
+                rankings.append((ranks(r.dense_chunk), p.w_dense_chunk))
+            if r.dense_entry is not None:
+                best_entry = max_by_group(r.dense_entry, self.entry_chunk, n, fill=-1.0)
+                rankings.append((ranks(best_entry), p.w_dense_entry))
+            top_possible = sum(w for _, w in rankings) / (p.rrf_k + 1.0)
+            r.scores = rrf(rankings, p.rrf_k, n) / top_possible  # 1.0 = first in every ranking
+            if mode == "hybrid":
+                named = set(query.terms)
+                if named:
+                    r.scores += p.term_bonus * np.array([c.term in named for c in self.chunks], dtype=np.float64)
+                if query.intents:
+                    r.scores += p.intent_bonus * np.array([prior(query.intents, k) for k in self.kinds])
+                r.scores += p.heading_bonus * self.heading_hits(query)
+        r.order = np.argsort(-r.scores, kind="stable")
+        return r

@@ -1,0 +1,218 @@
+"""Japanese (and English) text → search tokens, with SudachiPy and its core dictionary.
+
+Why Sudachi and not a regex: Japanese has no spaces, and the same word is written many ways
+(パラメータ/パラメーター, 受付/受け付け, full-width/half-width Latin). Sudachi's *normalised form*
+folds those variants, so a query and an entry meet whatever spelling each used.
+
+Tokens follow the usual "search mode": Sudachi's long units (mode C: 受け取る, 機械学習, 自動化)
+plus, for nouns, the short units inside them (機械, 学習, 自動) for recall, plus the joined bigram of
+two adjacent noun-ish units (過+学習 → 過学習, 学習+曲線 → 学習曲線) so that a compound still
+outranks a text that only has its parts scattered around. The Sudachi tokenizer is created once
+per process: building it costs ~50 ms, a call costs ~15 µs.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Function words never decide relevance: particles, auxiliaries, symbols, whitespace.
+_DROP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号", "接続詞", "感動詞", "連体詞", "代名詞", "副詞"}
+# Units that may join their neighbour into a bigram.
+_JOIN_POS = {"名詞", "接頭辞", "接尾辞", "形状詞"}
+
+# Words with no topical content in a question (normalised forms). Kept out of the index and the
+# query alike; they only make every document look a little relevant.
+STOPWORDS = frozenset(
+    """
+    為る 有る 居る 成る 出来る 行う 教える 言う 思う 知る 下さる 呉れる 貰う 見る 分かる 判る 仕舞う
+    来る 行く 置く 上げる 頂く 欲しい 良い 好い 旨い 上手い 上手 進む 始める 出る
+    事 物 物事 為 様 方 所 時 場合 等 点 何 何か 何処 誰 どう どんな どの どれ 如何 なぜ 何故
+    いつ 之 其れ 此れ 其の 此の 彼 よう こと もの ため ところ 的 性 化 者 中 上 下 内 際
+    ください 下さい 願う お願い 是非 ちょっと 少し 一寸 とても 大変 色々 様々 具体 具体的
+    a an and are as at be but by for if in into is it no not of on or such that the their then
+    there these they this to was will with what which who whom why how when where does do did can
+    could would should i me my we our you your tell explain please about give show list some any
+    its am been being have has had get got
+    le la les de du des un une et est ce qu que qui quoi comment der die das ist ein eine und wie was
+    el los las una es que como por para
+    """.split()
+)
+
+# Words that are topical for the glossary as a whole, so they tell nothing about *which* entry
+# answers, nor whether the glossary covers a question: "AWSのサービス" matches everything.
+GENERIC = frozenset(
+    """
+    aws amazon アマゾン サービス 機械 学習 機械学習 ml machine learning service services
+    使う 使用 利用 について 関連 用語 意味 説明 概要 違い 場合 ツール tool 実現 可能 必要 方法 手法
+    特徴 機能 利点 メリット 長所 ユースケース 使い道 用途 活用 例 仕組み 種類 定義 主要 主 一般 遣り方
+    feature benefit advantage method way use using used work works help make
+    """.split()
+)
+
+_KATAKANA_RUN = re.compile(r"^[\u30a0-\u30ffー]+$")
+_ASCII_WORD = re.compile(r"^[a-z0-9][a-z0-9.+#_-]*$")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One search token and where it came from, so a match can be shown on the original text."""
+
+    norm: str  # the form that is indexed and compared
+    surface: str  # the text as written, for highlighting
+    pos: str  # Sudachi's first part-of-speech field ("bigram" for joined units)
+    proper: bool = False  # a name: Latin word, Sudachi 固有名詞, or unknown katakana word
+
+
+def fold(text: str) -> str:
+    """NFKC + lower case: the one normalisation every comparison in qa/ goes through."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _stem_en(word: str) -> str:
+    """Plural → singular for Latin words only, so "pipelines" meets "pipeline"."""
+    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+class Tokenizer:
+    """Thread-safe wrapper around one Sudachi tokenizer (Streamlit calls from several threads)."""
+
+    def __init__(self) -> None:
+        from sudachipy import Dictionary, SplitMode
+
+        self._dict = Dictionary(dict="core")
+        self._tok = self._dict.tokenizer(SplitMode.C)
+        self._mode_a, self._mode_c = SplitMode.A, SplitMode.C
+        self._lock = threading.Lock()
+        self._oov_cache: dict[str, tuple[str, ...]] = {}
+
+    # -- raw morphemes ---------------------------------------------------------------------
+    def _morphemes(self, text: str) -> list[tuple[str, str, str, str, bool]]:
+        with self._lock:
+            return [(m.surface(), m.normalized_form(), m.part_of_speech()[0], m.part_of_speech()[1], m.is_oov())
+                    for m in self._tok.tokenize(text, self._mode_a)]
+
+    def _units(self, text: str) -> list[tuple[tuple, list[tuple]]]:
+        """Long units (mode C), each with the short units (mode A) inside it when there are several."""
+        def info(m) -> tuple:
+            return (m.surface(), m.normalized_form(), m.part_of_speech()[0], m.part_of_speech()[1], m.is_oov())
+
+        with self._lock:
+            out = []
+            for m in self._tok.tokenize(text, self._mode_c):
+                parts = m.split(self._mode_a)
+                out.append((info(m), [info(p) for p in parts] if len(parts) > 1 else []))
+            return out
+
+    def _split_oov_katakana(self, word: str) -> tuple[str, ...]:
+        """Sudachi keeps an unknown katakana run whole (サーバーレスイベントバスサービス); cut it into
+        the known words it is made of so that イベントバス in a question can meet it."""
+        if word in self._oov_cache:
+            return self._oov_cache[word]
+        parts: list[str] = []
+        i, n = 0, len(word)
+        while i < n:
+            for j in range(n, i + 1, -1):  # longest known katakana word starting at i
+                ms = self._morphemes(word[i:j])
+                if len(ms) == 1 and not ms[0][4] and ms[0][2] == "名詞" and _KATAKANA_RUN.match(ms[0][1]):
+                    parts.append(fold(ms[0][1]))
+                    i = j
+                    break
+            else:
+                parts = []  # a gap means the cut is a guess (スケ|ーラ…): keep the word whole
+                break
+        result = tuple(parts) if len(parts) > 1 else ()
+        if len(self._oov_cache) > 10_000:  # questions bring endless new words; stay bounded
+            self._oov_cache.clear()
+        self._oov_cache[word] = result
+        return result
+
+    # -- public ----------------------------------------------------------------------------
+    def tokens(self, text: str) -> list[Token]:
+        """Content tokens of ``text`` in reading order (unigrams, then bigrams where they join)."""
+        text = unicodedata.normalize("NFKC", text)
+        if not text.strip():
+            return []
+        out: list[Token] = []
+        run: list[Token] = []  # consecutive joinable units, for bigrams
+        bigrams: list[Token] = []
+
+        def flush() -> None:
+            for a, b in zip(run, run[1:]):
+                if a.norm and b.norm:
+                    bigrams.append(Token(a.norm + b.norm, a.surface + b.surface, "bigram", a.proper or b.proper))
+            run.clear()
+
+        # Sudachi refuses inputs over ~49 KB; 12,000 characters stay below it even at 4 bytes each.
+        for (surface, norm, pos, pos2, oov), parts in self._units(text[:12000]):
+            if oov and pos == "補助記号" and all(unicodedata.category(ch).startswith("L") for ch in surface):
+                pos = "名詞"  # letters Sudachi has no dictionary for (Hangul): still words
+            if pos in _DROP_POS or not surface.strip():
+                flush()
+                continue
+            low = fold(surface)
+            words = low.split()
+            if words and all(_ASCII_WORD.match(w) for w in words):
+                # Latin text: Sudachi may keep "machine learning" as one unit; index word by word.
+                for w in words:
+                    word = _stem_en(w)
+                    if word in STOPWORDS:
+                        flush()
+                        continue
+                    tok = Token(word, w if len(words) > 1 else surface, pos, proper=True)
+                    out.append(tok)
+                    run.append(tok)
+                # Sudachi reads many English words in katakana (alert → アラート): keep that
+                # reading too, so an English question can reach a Japanese entry.
+                kana = fold(norm)
+                if len(words) == 1 and kana != low and _KATAKANA_RUN.match(kana) and len(kana) >= 3 \
+                        and _stem_en(low) not in GENERIC and _stem_en(low) not in STOPWORDS:
+                    out.append(Token(kana, surface, pos, proper=False))
+                continue
+            n = fold(norm)
+            proper = pos2 == "固有名詞" or (oov and bool(_KATAKANA_RUN.match(n)))
+            tok = Token(n, surface, pos, proper)
+            if oov and _KATAKANA_RUN.match(n) and len(n) >= 4:
+                pieces = self._split_oov_katakana(n)
+                if pieces:
+                    out.append(tok)
+                    flush()
+                    for p in pieces:
+                        piece = Token(p, surface, pos)
+                        out.append(piece)
+                        run.append(piece)
+                    flush()
+                    continue
+            if pos in _JOIN_POS:
+                run.append(tok)
+            else:
+                flush()
+            if n in STOPWORDS or pos in {"接頭辞", "接尾辞"}:
+                continue  # still part of a bigram (過+学習), never a token on its own
+            out.append(tok)
+            if pos == "名詞":  # 機械学習 also counts as 機械 and 学習
+                for (ps, pn, ppos, _, _) in parts:
+                    pn = fold(pn)
+                    if ppos == "名詞" and pn not in STOPWORDS and pn != n:
+                        out.append(Token(pn, ps, ppos, proper))
+        flush()
+        return out + bigrams
+
+    def terms(self, text: str) -> list[str]:
+        """The normalised strings only: what BM25 indexes and queries with."""
+        return [t.norm for t in self.tokens(text)]
+
+
+@lru_cache(maxsize=1)
+def get_tokenizer() -> Tokenizer:
+    """One tokenizer per process: the app, the CLI and every Answerer share it."""
+    return Tokenizer()
+
+
+def evidence_terms(terms: list[str]) -> list[str]:
+    """Tokens that can count as proof a question is about something specific."""
+    return [t for t in dict.fromkeys(terms) if t not in GENERIC and t not in STOPWORDS and len(t) > 1]

@@ -1,0 +1,69 @@
+"""Regression guard on qa/eval_questions.yaml: the hybrid keeps the figures it reached (minus a
+margin of about one question), and each part of it keeps earning its place."""
+from __future__ import annotations
+
+import pytest
+
+from qa import build_answerer
+from qa.eval import check_gold, format_table, load_questions, report, run_questions
+
+# Reached when the set was written (train tuned, test held out). Margins: ~1 question each.
+FLOORS = {
+    "train": {"hit@1": 0.85, "hit@3": 0.97, "mrr": 0.92, "answer_contains_gold": 0.95,
+              "in_scope_answered": 0.95, "out_of_scope_rejected": 0.9},
+    "test": {"hit@1": 0.85, "hit@3": 0.95, "mrr": 0.92, "answer_contains_gold": 0.9,
+             "in_scope_answered": 0.95, "out_of_scope_rejected": 0.8},
+}
+
+
+@pytest.fixture(scope="module")
+def questions():
+    return load_questions()
+
+
+@pytest.fixture(scope="module")
+def rep(resources, questions):
+    answerer = build_answerer(resources)
+    assert check_gold(questions, answerer.retriever.chunks) == []
+    return report(run_questions(answerer, questions))
+
+
+def test_the_question_set_is_big_enough_and_split(questions):
+    assert len(questions) >= 70
+    assert sum(not q.gold for q in questions) >= 12
+    test = [q for q in questions if q.split == "test"]
+    assert len(test) >= 20 and sum(not q.gold for q in test) >= 4
+    styles = {q.style for q in questions}
+    assert {"definition", "howto", "paraphrase", "english", "katakana", "lowercase", "which", "out_of_scope"} <= styles
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_hybrid_stays_at_or_above_its_floors(rep, split):
+    got = rep[split]["hybrid"]
+    low = {m: (round(got[m], 3), floor) for m, floor in FLOORS[split].items() if got[m] < floor}
+    assert not low, f"{split}: below floor {low}\n{format_table(rep)}"
+
+
+def test_targets_on_the_whole_set(rep):
+    m = rep["all"]["hybrid"]
+    assert m["hit@3"] >= 0.95 and m["answer_contains_gold"] >= 0.90
+    assert m["out_of_scope_rejected"] >= 0.9 and m["in_scope_answered"] >= 0.95
+
+
+def test_each_part_earns_its_place(rep):
+    """Hybrid beats both retrievers alone on ranking, and structure beats plain fusion."""
+    a = rep["all"]
+    assert a["hybrid"]["mrr"] > a["dense"]["mrr"] + 0.05
+    assert a["hybrid"]["mrr"] > a["keyword"]["mrr"] + 0.05
+    assert a["hybrid"]["hit@1"] > a["fusion"]["hit@1"]
+    # A cosine threshold cannot both answer and reject well; the evidence rules can.
+    dense_balance = a["dense"]["in_scope_answered"] + a["dense"]["out_of_scope_rejected"]
+    hybrid_balance = a["hybrid"]["in_scope_answered"] + a["hybrid"]["out_of_scope_rejected"]
+    assert hybrid_balance > dense_balance
+
+
+def test_table_lists_every_split_and_retriever(rep):
+    table = format_table(rep)
+    for split in ("train", "test", "all"):
+        for mode in ("dense", "keyword", "fusion", "hybrid"):
+            assert any(line.split()[:2] == [split, mode] for line in table.splitlines())
