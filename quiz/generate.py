@@ -29,6 +29,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 
 from indexer.glossary import INTRO, Entry, Glossary, Section, Term
+from indexer.aliases import AliasError, read_aliases
 
 from .model import NAME_OPTION_TYPES, QUESTION_TYPES, NotEnoughQuestions, Option, Question, QuizError, SourceRef
 from .names import MASK, fold, is_service_label, labels_overlap, mask, names_any, norm, section_kind, shared_runs, term_aliases
@@ -625,18 +626,14 @@ def merge_aliases(own: Iterable[str], extra: Iterable[str]) -> tuple[str, ...]:
 
 
 def load_extra_aliases(aliases_file: str | Path | None, glossary: Glossary) -> dict[str, tuple[str, ...]]:
-    """knowledge/aliases.yaml's term names through the Q&A's loader, so both read the file the same
-    way. Missing or malformed → none: the quiz still masks every name the glossary itself uses,
-    and the Q&A side reports a malformed file to the user."""
+    """knowledge/aliases.yaml's term names, read as the Q&A reads them. Missing or malformed →
+    none: the quiz still masks every name the glossary itself uses, and the Q&A side reports a
+    malformed file to the user."""
     try:
-        from qa.aliases import AliasError, load_aliases
-    except ImportError:
-        return {}
-    try:
-        table = load_aliases(aliases_file, {t.name: t.names for t in glossary.terms})
+        aliases = read_aliases(aliases_file, {t.name: t.names for t in glossary.terms})
     except (AliasError, OSError):
         return {}
-    return {term: tuple(names) for term, names in table.terms.items()}
+    return dict(aliases.terms)
 
 
 def resolve_topics(glossary: Glossary, topics: Iterable[str] | None,
