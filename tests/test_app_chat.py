@@ -1,0 +1,105 @@
+"""質問 page (AppTest): answers with numbered, highlighted citations; abstention with suggested
+terms; history across reruns; a citation opens its section in the glossary; hostile input is text."""
+from __future__ import annotations
+
+import re
+
+import app
+from tests.e2e.workspace import (  # noqa: F401 — fixtures
+    app_cache,
+    app_model,
+    app_test,
+    app_workspace,
+    built_app_workspace,
+    texts,
+)
+
+
+def _ask(at, question: str):
+    at.chat_input(key="chat_input").set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _assistant(at, n: int = -1):
+    messages = [m for m in at.chat_message if m.name == "assistant"]
+    return messages[n]
+
+
+def test_first_visit_offers_examples_and_an_example_is_answered(app_workspace):
+    at = app_test().run()
+    assert not at.exception
+    examples = [b for b in at.button if b.key and b.key.startswith("example-")]
+    assert len(examples) >= 3 and examples[0].label == app.EXAMPLE_QUESTIONS[0]
+    examples[0].click().run()
+    assert not at.exception
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
+    assert app.EXAMPLE_QUESTIONS[0] in texts(at.chat_message[0])
+    assert len(_assistant(at).expander) >= 1
+
+
+def test_answer_has_numbered_citations_with_highlight_source_and_latency(app_workspace):
+    at = _ask(app_test().run(), "過学習を防ぐ方法は？")
+    reply = _assistant(at)
+    labels = [e.label for e in reply.expander]
+    assert labels and labels[0].startswith("［1］ 過学習（overfitting） › ")
+    assert all(re.search(r"スコア \d+\.\d\d$", label) for label in labels), labels
+    body = "\n".join(texts(reply))
+    assert ":orange-background[過学習]" in body  # the matched word, highlighted after escaping
+    assert re.search(r"出典: aws\\_ml\\_glossary\\\.ja\\\.md\\:\d+", body), body
+    assert re.search(r":material/timer: \d+\.\d\d 秒", body), body  # per-question latency, shown discreetly
+    assert [b.label for b in reply.button if b.key.startswith("cite-")] == ["用語集で開く"] * len(labels)
+
+
+def test_history_survives_reruns_and_can_be_cleared(app_workspace):
+    at = _ask(app_test().run(), "TensorBoard の主な機能は？")
+    at = _ask(at, "EventBridge は何に使いますか？")
+    at.run()  # an unrelated rerun
+    assert [m.name for m in at.chat_message] == ["user", "assistant"] * 2
+    assert len(at.session_state["chat"]) == 4
+    at.button(key="clear-chat").click().run()
+    assert not at.chat_message
+
+
+def test_out_of_scope_question_says_so_and_offers_terms(app_workspace):
+    at = _ask(app_test().run(), "今日の東京の天気と株価を教えて")
+    reply = _assistant(at)
+    assert not reply.expander  # no citations
+    answer = at.session_state["chat"][-1]["answer"]
+    assert not answer.found and answer.message
+    assert app.md_escape(answer.message) in texts(reply)  # the answerer's own explanation, as text
+    suggestions = [b for b in reply.button if b.key.startswith("sugg-")]
+    assert suggestions, "suggested terms are offered as buttons"
+    term = suggestions[0].label
+    suggestions[0].click().run()
+    assert not at.exception
+    assert f"{term}とは何ですか？" in texts(at.chat_message[-2])
+    assert _assistant(at).expander, "the suggested term is answered with citations"
+
+
+def test_hostile_question_is_shown_as_literal_text(app_workspace):
+    hostile = "<script>alert(1)</script> **bold** :red[x] $y$"
+    at = _ask(app_test().run(), hostile)
+    user = at.chat_message[0]
+    assert user.name == "user"
+    shown = user.markdown[0]
+    assert shown.value == app.md_escape(hostile)
+    assert "\\<script\\>" in shown.value and "\\*\\*bold\\*\\*" in shown.value
+    assert not shown.proto.allow_html
+    assert not any(m.proto.allow_html for m in at.markdown), "no element is rendered as raw HTML"
+    assert not at.get("html")
+
+
+def test_citation_opens_the_glossary_at_its_section(app_workspace):
+    at = _ask(app_test().run(), "過学習の検出方法は？")
+    reply = _assistant(at)
+    label = reply.expander[0].label
+    term, section = re.match(r"［1］ (.+) › (.+?)　スコア", label).groups()
+    reply.button(key=next(b.key for b in reply.button if b.key.startswith("cite-"))).click().run()
+    assert not at.exception
+    assert at.title[0].value == "用語集"
+    assert at.subheader[0].value == app.md_escape(term)
+    marked = [e for e in at.expander if e.icon == app.PIN]
+    assert [e.label for e in marked] == [app.md_escape(section)]
+    assert any(f"{app.PIN} :orange-background[" in m.value for m in marked[0].markdown), "the cited entry is marked"
+    assert at.query_params["term"] == [term] or at.query_params["term"] == term
