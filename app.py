@@ -29,7 +29,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import streamlit as st
 
@@ -38,6 +38,10 @@ from indexer.embedder import Embedder, ModelMissingError
 from indexer.glossary import INTRO, Glossary, GlossaryError, load_glossary
 from indexer.loader import Resources, load_resources
 from indexer.store import IndexCorruptError, IndexMissingError, build_index, read_manifest
+from qa import build_answerer
+from quiz.generate import QUESTION_TYPES, QuizError, build_quiz, generator_for
+from quiz.history import History, HistoryError
+from quiz.scoring import score
 
 APP_TITLE = "AWS ML 用語学習アシスタント"
 # Material icons ship with Streamlit (no emoji font needed on the server or in the browser).
@@ -251,25 +255,11 @@ def get_resources(config_key: str, index_build: str, _config: Config, _embedder:
     return resources
 
 
-def _qa_builder() -> Callable[[Resources], Any] | None:
-    try:
-        from qa import build_answerer  # type: ignore[attr-defined]
-    except ImportError:
-        try:
-            from qa.answer import build_answerer  # type: ignore[no-redef]
-        except ImportError:
-            return None
-    return build_answerer
-
-
 @st.cache_resource(show_spinner="回答エンジンを準備しています…", max_entries=3)
 def get_answerer(config_key: str, index_build: str, _resources: Resources) -> Any:
-    builder = _qa_builder()
-    if builder is None:
-        raise ImportError("qa.build_answerer is not available yet")
     stats = load_stats()
     started = time.perf_counter()
-    answerer = builder(_resources)
+    answerer = build_answerer(_resources)
     with stats.lock:
         stats.answerer_builds += 1
         stats.answerer_seconds += time.perf_counter() - started
@@ -558,11 +548,7 @@ def page_chat() -> None:
     if ctx.resources is None:
         render_problem(ctx)
         return
-    try:
-        answerer = get_answerer(ctx.config_key, ctx.build, ctx.resources)
-    except ImportError:
-        st.info("質問応答（qa パッケージ）はまだ準備中です。", icon=":material/construction:")
-        return
+    answerer = get_answerer(ctx.config_key, ctx.build, ctx.resources)
     history: list[dict] = st.session_state.setdefault("chat", [])
     prompt = st.chat_input("用語集について質問してください（例：過学習とは？）", key="chat_input")
     question = prompt or st.session_state.pop("pending_question", None)
@@ -714,39 +700,10 @@ def page_glossary() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class QuizAPI:
-    build_quiz: Callable[..., list]
-    generator_for: Callable[..., Any]
-    question_types: dict[str, str]
-    score: Callable[..., Any]
-    quiz_error: type[BaseException]
-    history_cls: Any = None  # quiz.history.History, when that module exists
-    history_error: type[BaseException] = RuntimeError
-
-
-def quiz_api() -> QuizAPI | None:
+def open_history(config: Config) -> History | None:
     try:
-        from quiz.generate import QUESTION_TYPES, QuizError, build_quiz, generator_for
-        from quiz.scoring import score
-    except ImportError:
-        return None
-    api = QuizAPI(build_quiz, generator_for, dict(QUESTION_TYPES), score, QuizError)
-    try:
-        from quiz.history import History, HistoryError
-
-        api.history_cls, api.history_error = History, HistoryError
-    except ImportError:
-        pass
-    return api
-
-
-def open_history(api: QuizAPI, config: Config) -> Any:
-    if api.history_cls is None:
-        return None
-    try:
-        return api.history_cls(config.quiz.history_db)
-    except api.history_error as e:
+        return History(config.quiz.history_db)
+    except HistoryError as e:
         st.warning(f"成績の記録を開けませんでした：{md_escape(str(e))}", icon=":material/database:")
         return None
 
@@ -765,10 +722,10 @@ def end_quiz() -> None:
     st.session_state.pop("quiz", None)
 
 
-def render_quiz_setup(ctx: AppContext, api: QuizAPI, history: Any) -> None:
+def render_quiz_setup(ctx: AppContext, history: Any) -> None:
     glossary = ctx.resources.glossary
     topics_all = [t.name for t in glossary.terms]
-    type_names = api.question_types
+    type_names = QUESTION_TYPES
     with st.form("quiz_setup", border=True):
         st.markdown("**新しいクイズ**")
         c1, c2 = st.columns(2)
@@ -780,9 +737,9 @@ def render_quiz_setup(ctx: AppContext, api: QuizAPI, history: Any) -> None:
         submitted = st.form_submit_button("クイズを始める", type="primary", icon=":material/play_arrow:")
     if submitted:
         try:
-            questions = api.build_quiz(ctx.resources, int(n), topics=topics or None, types=types or None,
+            questions = build_quiz(ctx.resources, int(n), topics=topics or None, types=types or None,
                                        allow_fewer=True)
-        except api.quiz_error as e:
+        except QuizError as e:
             st.warning(f"この条件ではクイズを作れませんでした：{md_escape(str(e))}", icon=":material/help:")
             return
         if len(questions) < n:
@@ -791,7 +748,7 @@ def render_quiz_setup(ctx: AppContext, api: QuizAPI, history: Any) -> None:
         st.rerun()
 
     # The spaced-repetition review: the questions the scheduler says are due now.
-    queue = review_queue(api, history)
+    queue = review_queue(history)
     with st.container(border=True):
         st.markdown("**復習クイズ** — 間違えた問題を、忘れかけた頃にもう一度出題します（FSRS のスケジュール）。")
         if history is None:
@@ -803,7 +760,7 @@ def render_quiz_setup(ctx: AppContext, api: QuizAPI, history: Any) -> None:
             st.caption(f"復習時期の問題 {n_due} 問・まだ正解していない問題 {len(queue) - n_due} 問")
             if st.button(f"復習する（{min(len(queue), REVIEW_SIZE)} 問）", key="start-review", icon=":material/replay:", type="primary"):
                 ids = [item.question_id for item in queue[:REVIEW_SIZE]]
-                questions = api.generator_for(ctx.resources).questions(ids, seed=time.time_ns())
+                questions = generator_for(ctx.resources).questions(ids, seed=time.time_ns())
                 if questions:
                     start_quiz(questions, "review")
                     st.rerun()
@@ -813,12 +770,12 @@ def render_quiz_setup(ctx: AppContext, api: QuizAPI, history: Any) -> None:
 REVIEW_SIZE = 10
 
 
-def review_queue(api: QuizAPI, history: Any) -> list:
+def review_queue(history: Any) -> list:
     if history is None:
         return []
     try:
         return history.review_queue(datetime.now(timezone.utc))
-    except api.history_error as e:
+    except HistoryError as e:
         st.warning(f"復習の予定を読み込めませんでした：{md_escape(str(e))}", icon=":material/database:")
         return []
 
@@ -827,14 +784,14 @@ def answer_key(uid: str, qid: str, j: int | None = None) -> str:
     return f"ans-{uid}-{qid}" if j is None else f"ans-{uid}-{qid}-{j}"
 
 
-def render_quiz_form(quiz: dict, api: QuizAPI, history: Any) -> None:
+def render_quiz_form(quiz: dict, history: Any) -> None:
     uid, questions = quiz["uid"], quiz["questions"]
     title = "復習クイズ" if quiz["mode"] == "review" else "クイズ"
     st.markdown(f"**{title}**（全 {len(questions)} 問）— すべて答えたら「採点する」を押してください。")
     with st.form(f"quiz-{uid}", border=False):
         for i, q in enumerate(questions, start=1):
             with st.container(border=True):
-                st.caption(f"問 {i} / {len(questions)} · {md_escape(api.question_types.get(q.type, q.type))} · "
+                st.caption(f"問 {i} / {len(questions)} · {md_escape(QUESTION_TYPES.get(q.type, q.type))} · "
                            f"{md_escape(q.topic)}")
                 st.markdown(md_escape(q.stem))
                 labels = [md_escape(o.text) for o in q.options]
@@ -855,19 +812,19 @@ def render_quiz_form(quiz: dict, api: QuizAPI, history: Any) -> None:
                 answers[q.id] = {int(choice)} if choice is not None else set()
             else:
                 answers[q.id] = {j for j in range(len(q.options)) if st.session_state.get(answer_key(uid, q.id, j))}
-        result = api.score(questions, answers)
+        result = score(questions, answers)
         quiz["result"] = result
         quiz["answers"] = answers
         if history is not None:
             try:
                 history.record_attempt(result, mode=quiz["mode"],
                                        started_at=datetime.fromtimestamp(quiz["started"], timezone.utc))
-            except api.history_error as e:
+            except HistoryError as e:
                 flash("warning", f"成績を記録できませんでした：{e}")
         st.rerun()
 
 
-def render_quiz_result(quiz: dict, api: QuizAPI) -> None:
+def render_quiz_result(quiz: dict) -> None:
     result = quiz["result"]
     c1, c2, c3 = st.columns(3)
     c1.metric("得点", f"{result.n_right} / {result.total}")
@@ -877,7 +834,7 @@ def render_quiz_result(quiz: dict, api: QuizAPI) -> None:
         q = r.question
         mark = MARK_RIGHT if r.is_correct else (MARK_SKIPPED if not r.answered else MARK_WRONG)
         with st.container(border=True):
-            st.markdown(f"**問 {i}：{mark}** · {md_escape(api.question_types.get(q.type, q.type))} · {md_escape(q.topic)}")
+            st.markdown(f"**問 {i}：{mark}** · {md_escape(QUESTION_TYPES.get(q.type, q.type))} · {md_escape(q.topic)}")
             st.markdown(md_escape(q.stem))
             lines = []
             for j, o in enumerate(q.options):
@@ -908,7 +865,7 @@ def render_quiz_result(quiz: dict, api: QuizAPI) -> None:
                   icon=":material/replay:", width="stretch")
 
 
-def render_quiz_stats(api: QuizAPI, history: Any) -> None:
+def render_quiz_stats(history: Any) -> None:
     st.subheader(":material/monitoring: 成績の記録", anchor=False)
     if history is None:
         st.caption("成績の記録を利用できません。")
@@ -919,7 +876,7 @@ def render_quiz_stats(api: QuizAPI, history: Any) -> None:
         stats = history.topic_stats()
         points = history.accuracy_over_time()
         missed = history.missed_questions()
-    except api.history_error as e:
+    except HistoryError as e:
         st.warning(f"成績を読み込めませんでした：{md_escape(str(e))}", icon=":material/database:")
         return
     if not stats:
@@ -973,21 +930,17 @@ def page_quiz() -> None:
     if ctx.resources is None:
         render_problem(ctx)
         return
-    api = quiz_api()
-    if api is None:
-        st.info("クイズ（quiz パッケージ）はまだ準備中です。", icon=":material/construction:")
-        return
-    history = open_history(api, ctx.config)
+    history = open_history(ctx.config)
     quiz = st.session_state.get("quiz")
     if quiz is None:
         st.markdown("認定試験スタイルの問題を用語集から出題します。解説には用語集の出典が付きます。")
-        render_quiz_setup(ctx, api, history)
+        render_quiz_setup(ctx, history)
     elif quiz["result"] is None:
-        render_quiz_form(quiz, api, history)
+        render_quiz_form(quiz, history)
     else:
-        render_quiz_result(quiz, api)
+        render_quiz_result(quiz)
     st.divider()
-    render_quiz_stats(api, history)
+    render_quiz_stats(history)
 
 
 # --------------------------------------------------------------------------------------------

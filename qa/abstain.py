@@ -70,12 +70,8 @@ def decide(r: Retrieval, retriever: Retriever, th: Thresholds | None = None) -> 
     # The best entry among the top sections: one bullet holding the question's words is
     # stronger evidence than the words scattered over a whole section.
     pool = set(int(i) for i in r.order[: th.entry_pool])
-    best_entry_cov, best_entry = 0.0, -1
-    for ei, ref in enumerate(kw.entry_refs):
-        if ref.chunk in pool:
-            cov = _coverage(q.concepts, kw.entry_terms[ei] | retriever.heading_terms[ref.chunk])
-            if cov > best_entry_cov:
-                best_entry_cov, best_entry = cov, ei
+    best_entry_cov = max((_coverage(q.concepts, kw.entry_terms[ei] | retriever.heading_terms[ref.chunk])
+                          for ei, ref in enumerate(kw.entry_refs) if ref.chunk in pool), default=0.0)
     chunk_cov = _coverage(q.concepts, top_terms)
     coverage = max(chunk_cov, best_entry_cov)
     feats.update(chunk_coverage=round(chunk_cov, 3), entry_coverage=round(best_entry_cov, 3))
