@@ -92,9 +92,10 @@ def decide(r: Retrieval, retriever: Retriever, th: Thresholds | None = None) -> 
     if names:
         # A name the glossary only mentions in passing (S3, Lambda, Kinesis) must appear in one of
         # the sections the answer would quote, together with something else the question asks.
-        holding_ids = [int(i) for i in r.order[: th.entry_pool] if all(c.terms & kw.chunk_terms[int(i)] for c in names)]
+        # Several names may be spread over those sections ("MLOps の CI/CD": ユースケース + 概要).
+        holding_ids = [int(i) for i in r.order[: th.entry_pool] if any(c.terms & kw.chunk_terms[int(i)] for c in names)]
         holding = [kw.chunk_terms[i] for i in holding_ids]
-        if not holding:
+        if not all(any(c.terms & t for t in holding) for c in names):
             return Verdict(False, "name-not-in-answer", coverage, feats)
         # Where the glossary does mention the name, so the "not found" message can point there.
         feats["names"] = [c.label for c in names]
