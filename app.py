@@ -29,7 +29,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 import streamlit as st
 
@@ -44,6 +44,7 @@ from quiz.history import History, HistoryError
 from quiz.scoring import score
 
 APP_TITLE = "AWS ML 用語学習アシスタント"
+T = TypeVar("T")
 # Material icons ship with Streamlit (no emoji font needed on the server or in the browser).
 USER_AVATAR = ":material/person:"
 BOT_AVATAR = ":material/auto_stories:"
@@ -211,6 +212,16 @@ class LoadStats:
     answerer_seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def timed(self, kind: str, make: Callable[[], T]) -> T:
+        """``make()``, counted and timed under ``kind`` (model / resource / answerer)."""
+        started = time.perf_counter()
+        value = make()
+        count = {"model": "model_loads", "resource": "resource_loads", "answerer": "answerer_builds"}[kind]
+        with self.lock:
+            setattr(self, count, getattr(self, count) + 1)
+            setattr(self, f"{kind}_seconds", getattr(self, f"{kind}_seconds") + time.perf_counter() - started)
+        return value
+
 
 @st.cache_resource(show_spinner=False)
 def load_stats() -> LoadStats:
@@ -230,13 +241,7 @@ def model_key(config: Config) -> str:
 
 @st.cache_resource(show_spinner="埋め込みモデルを読み込んでいます…（サーバー起動後の初回のみ）", max_entries=2)
 def get_embedder(key: str, _config: Config) -> Embedder:
-    stats = load_stats()
-    started = time.perf_counter()
-    embedder = Embedder(_config)
-    with stats.lock:
-        stats.model_loads += 1
-        stats.model_seconds += time.perf_counter() - started
-    return embedder
+    return load_stats().timed("model", lambda: Embedder(_config))
 
 
 def build_id(manifest: dict) -> str:
@@ -246,24 +251,12 @@ def build_id(manifest: dict) -> str:
 @st.cache_resource(show_spinner="インデックスを読み込んでいます…", max_entries=3)
 def get_resources(config_key: str, index_build: str, _config: Config, _embedder: Embedder) -> Resources:
     """Keyed by the build id: a rebuilt index is a new entry, the model is passed in, not reloaded."""
-    stats = load_stats()
-    started = time.perf_counter()
-    resources = load_resources(_config, embedder=_embedder)
-    with stats.lock:
-        stats.resource_loads += 1
-        stats.resource_seconds += time.perf_counter() - started
-    return resources
+    return load_stats().timed("resource", lambda: load_resources(_config, embedder=_embedder))
 
 
 @st.cache_resource(show_spinner="回答エンジンを準備しています…", max_entries=3)
 def get_answerer(config_key: str, index_build: str, _resources: Resources) -> Any:
-    stats = load_stats()
-    started = time.perf_counter()
-    answerer = build_answerer(_resources)
-    with stats.lock:
-        stats.answerer_builds += 1
-        stats.answerer_seconds += time.perf_counter() - started
-    return answerer
+    return load_stats().timed("answerer", lambda: build_answerer(_resources))
 
 
 @dataclass
