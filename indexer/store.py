@@ -7,12 +7,14 @@ index serving, and a reader never sees half a build.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -210,7 +212,7 @@ def _swap_in(build_dir: Path, index_dir: Path) -> None:
     os.symlink(os.path.relpath(build_dir, index_dir.parent), link_tmp)
     os.replace(link_tmp, index_dir)
     for old in builds.iterdir():
-        if old.resolve() != build_dir.resolve():
+        if old.is_dir() and old.resolve() != build_dir.resolve():
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -290,6 +292,26 @@ def build_index(
     builds.mkdir(parents=True, exist_ok=True)
     build_dir = builds / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     tmp_dir = builds / f".tmp-{build_dir.name}"
+    with _exclusive(builds / ".lock"):
+        _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_dir, build_dir, index_dir)
+    progress(1.0, "done")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+@contextmanager
+def _exclusive(lock_path: Path):
+    """One writer at a time (the app's rebuild button and `python -m indexer` may race), so one
+    build's clean-up never removes another's folder before it is swapped in."""
+    with open(lock_path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_dir, build_dir, index_dir) -> None:
     tmp_dir.mkdir()
     try:
         index = faiss.IndexFlatIP(vectors.shape[1])
@@ -319,9 +341,6 @@ def build_index(
         shutil.rmtree(tmp_dir, ignore_errors=True)
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
-    progress(1.0, "done")
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _default_embedder(config: Config):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -141,8 +142,35 @@ def test_crash_while_writing_leaves_the_previous_index_serving(workspace, embedd
     monkeypatch.undo()
     assert GlossaryIndex.load(workspace.index_dir).manifest == before
     builds = Path(str(workspace.index_dir) + ".builds")
-    assert len(list(builds.iterdir())) == 1, "the half-written build must be cleaned up"
+    assert len([p for p in builds.iterdir() if p.is_dir()]) == 1, "the half-written build must be cleaned up"
     assert build_index(workspace, embedder_factory=lambda: embedder).changed == 1
+
+
+def test_concurrent_builds_leave_one_loadable_index(workspace, embedder, monkeypatch):
+    """The app's rebuild button and `python -m indexer` may run at once; a slow disk (a pause
+    after writing the vectors) widens the window in which one build's clean-up could remove
+    another's half-written folder."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import faiss
+
+    build_index(workspace, embedder_factory=lambda: embedder)
+    _edit(workspace, OLD, NEW)
+    real_write = faiss.write_index
+
+    def slow_write(*args):
+        real_write(*args)
+        time.sleep(0.3)
+
+    monkeypatch.setattr(faiss, "write_index", slow_write)
+    with ThreadPoolExecutor(4) as pool:
+        reports = list(pool.map(lambda full: build_index(workspace, full=full, embedder_factory=lambda: embedder),
+                                [True, False, True, False]))
+    assert all(r.chunk_count == 35 for r in reports)
+    index = GlossaryIndex.load(workspace.index_dir)
+    assert any("JSON形式のパターン" in c.text for c in index.chunks)
+    builds = Path(str(workspace.index_dir) + ".builds")
+    assert [p for p in builds.iterdir() if p.is_dir()] == [Path(workspace.index_dir).resolve()]
 
 
 def test_missing_index_is_a_clear_error(workspace):
