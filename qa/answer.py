@@ -160,7 +160,12 @@ def citations(r: Retrieval, retriever: Retriever, picks: list[Pick]) -> list[Cit
         out.append(Citation(chunk.term, chunk.section, text, round(min(1.0, max(0.0, p.score / MAX_SCORE)), 4),
                             f"{entry.file}:{entry.line}",
                             entry.file, entry.line, _matched(retriever, p.entry, text, query_terms)))
-    return out
+    # Quotes of one section stand together (in the order their best quote earned), so the answer
+    # names each section once; the best quote stays first.
+    first_seen = {}
+    for i, c in enumerate(out):
+        first_seen.setdefault((c.term, c.section), i)
+    return sorted(out, key=lambda c: first_seen[(c.term, c.section)])
 
 
 def compose(cites: list[Citation]) -> str:

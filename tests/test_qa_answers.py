@@ -79,6 +79,16 @@ def test_markers_match_citations_and_every_quote_is_in_the_answer(answers):
             assert f"{c.text} [{n}]" in a.answer
 
 
+def test_each_section_is_named_once_with_its_quotes_together(answers):
+    for a in answers:
+        order = [(c.term, c.section) for c in a.citations]
+        groups = [key for i, key in enumerate(order) if i == 0 or order[i - 1] != key]
+        assert len(groups) == len(set(groups)), f"{a.question}: quotes of one section are split {order}"
+        for term, section in set(order):
+            if section != INTRO:
+                assert a.answer.count(f"{term} › {section}:") == 1, a.answer
+
+
 def test_answer_is_made_only_of_glossary_text(answers):
     """Apart from the [n] markers and 'term › section:' headers, every line is a quote."""
     for a in answers:
