@@ -32,7 +32,7 @@ from indexer.glossary import INTRO, Entry, Glossary, Section, Term
 from indexer.aliases import AliasError, read_aliases
 
 from .model import NAME_OPTION_TYPES, QUESTION_TYPES, NotEnoughQuestions, Option, Question, QuizError, SourceRef
-from .names import MASK, fold, is_service_label, labels_overlap, mask, names_any, norm, section_kind, shared_runs, term_aliases
+from .names import MASK, fold, is_operating_model, is_service_label, labels_overlap, mask, names_any, norm, section_kind, shared_runs, term_aliases
 from .similarity import E5_NEAR_DUPLICATE, as_similarity
 
 _STATEMENT_KINDS = frozenset({"feature", "benefit", "usecase", "integration", "detection", "countermeasure", "other"})
@@ -201,6 +201,7 @@ class QuizGenerator:
             intro = self.v_sentences[term.name]
             self._true[key] = (
                 names_any(cand.display, self.aliases[term.name])
+                or (is_operating_model(cand.label) and is_service(term))
                 or any(self.same_fact(cand, mine) for mine in self.by_term[term.name])
                 or bool(len(intro) and float(np.max(intro @ self.v_display[cand.idx])) >= self.near))
         return self._true[key]

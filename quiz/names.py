@@ -115,6 +115,16 @@ SYNONYMS = {
 }
 
 
+# How a managed service is run and billed: the glossary states these under one service only, but
+# nearly every managed AWS service can claim them (SageMaker Pipelines is serverless and scales
+# too), so offering one as a *wrong* statement about another service would teach a falsehood.
+OPERATING_MODEL_LABELS = ("サーバーレス", "スケーラビリティ", "信頼性", "コスト効率", "運用オーバーヘッド")
+
+
+def is_operating_model(label: str) -> bool:
+    return any(norm(word) in norm(label) for word in OPERATING_MODEL_LABELS)
+
+
 @lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """norm() plus the synonym table, for comparing labels."""

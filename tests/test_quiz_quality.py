@@ -126,6 +126,26 @@ def test_known_traps_stay_closed(gen):
             assert all(o.text != "過学習（overfitting）" for o in q.options)
 
 
+def test_operating_model_claims_are_never_false_statements_about_a_service(gen):
+    """EventBridge's サーバーレス / スケーラビリティ / コスト効率 are true of SageMaker Pipelines too in
+    the real world: offering them as wrong statements about another service would teach a falsehood."""
+    from quiz.generate import is_service
+
+    claims = ("サーバーレス", "スケーラビリティ", "信頼性", "コスト効率", "運用オーバーヘッド")
+    seen = 0
+    for q in gen.bank.values():
+        if q.type not in ("term_statement", "select_two", "not_statement"):  # claims about the topic
+            continue
+        if not is_service(gen.glossary.term(q.topic)):
+            continue
+        for o in q.options:
+            offered_as_false = o.correct if q.type == "not_statement" else not o.correct
+            if o.term != q.topic and offered_as_false:
+                assert not any(c in (o.label or "") for c in claims), (q.id, q.stem, o.text)
+            seen += any(c in (o.label or "") for c in claims)
+    assert seen, "the claims still appear where they are true (questions about their own term)"
+
+
 def test_a_glossary_edit_shows_up_in_the_next_quiz(workspace, embed, gen):
     path = workspace.knowledge_dir / "aws_ml_glossary.ja.md"
     text = path.read_text(encoding="utf-8")
