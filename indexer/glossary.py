@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable
 
 INTRO = "概要"  # the name a term's intro paragraph goes by when cited or quizzed
 
@@ -248,12 +248,3 @@ def iter_entries(glossary: Glossary) -> Iterable[tuple[Term, Section, Entry]]:
         for section in term.sections:
             for entry in section.entries:
                 yield term, section, entry
-
-
-def normalize(text: str) -> str:
-    """NFKC + lower case: full-width/half-width and case differences never decide a match."""
-    return unicodedata.normalize("NFKC", text).lower().strip()
-
-
-def unique(seq: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(seq))
