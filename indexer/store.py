@@ -266,10 +266,8 @@ def build_index(
     report.removed = len(set(before) - {c.id for c in chunks})
 
     cache = EmbeddingCache(config.cache_file)
-    embedder = None
 
     def embed(texts: list[str]) -> np.ndarray:
-        nonlocal embedder
         progress(0.1, f"loading the model ({model_id})")
         embedder = embedder_factory() if embedder_factory else _default_embedder(config)
         out = []
