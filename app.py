@@ -784,8 +784,8 @@ def render_quiz_form(quiz: dict, history: Any) -> None:
     with st.form(f"quiz-{uid}", border=False):
         for i, q in enumerate(questions, start=1):
             with st.container(border=True):
-                st.caption(f"問 {i} / {len(questions)} · {md_escape(QUESTION_TYPES.get(q.type, q.type))} · "
-                           f"{md_escape(q.topic)}")
+                header = [f"問 {i} / {len(questions)}", QUESTION_TYPES.get(q.type, q.type), q.shown_topic]
+                st.caption(" · ".join(md_escape(part) for part in header if part))
                 st.markdown(md_escape(q.stem))
                 labels = [md_escape(o.text) for o in q.options]
                 if q.n_correct == 1:

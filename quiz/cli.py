@@ -133,7 +133,7 @@ def _seed(raw: str | None) -> int | str:
 # ------------------------------------------------------------------------------------- terminal
 
 def _ask(q: Question, number: int, total: int, inp: TextIO, out: TextIO) -> set[int] | None:
-    print(f"\n問題 {number}/{total}  [{q.type_name}] {q.topic}", file=out)
+    print(f"\n問題 {number}/{total}  [{q.type_name}] {q.shown_topic}".rstrip(), file=out)
     print(q.stem, file=out)
     for i, o in enumerate(q.options, 1):
         print(f"  {i}) {o.text}", file=out)

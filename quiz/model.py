@@ -84,6 +84,12 @@ class Question:
         return QUESTION_TYPES.get(self.type, self.type)
 
     @property
+    def shown_topic(self) -> str:
+        """The topic as a header may show it *before* the answer: empty where the options are
+        names, since there the topic is the answer."""
+        return "" if self.type in NAME_OPTION_TYPES else self.topic
+
+    @property
     def correct_indices(self) -> frozenset[int]:
         return frozenset(i for i, o in enumerate(self.options) if o.correct)
 

@@ -104,3 +104,15 @@ def test_retry_wrong_questions_and_quit(app_workspace):
     next(b for b in at.button if b.label == "このクイズをやめる").click().run()
     assert "quiz" not in at.session_state
     assert any(b.label == "クイズを始める" for b in at.button)
+
+
+def test_the_form_never_names_the_answer_of_a_which_term_question(app_workspace):
+    """定義→用語 and シナリオ→サービス are about their topic, which is the right option: the
+    question header must not show it before the learner answers."""
+    at = app_test().run()
+    quiz = _start(at, 6, types=["definition_term", "scenario_service"])
+    captions = [c.value for c in at.caption if c.value.startswith("問 ")]
+    assert len(captions) == 6
+    for q, caption in zip(quiz["questions"], captions):
+        answer = next(o.text for o in q.options if o.correct)
+        assert app.md_escape(answer) not in caption and answer not in caption, caption

@@ -160,6 +160,16 @@ def test_interactive_quiz_review_and_stats(gen, tmp_path):
     assert code == 0 and quiz[1].topic in out and "復習キュー" in out
 
 
+def test_terminal_header_never_names_the_answer_of_a_which_term_question(gen, tmp_path):
+    quiz = gen.build(4, types=["definition_term", "scenario_service"], seed=3)
+    code, out, err = _main(["--n", "4", "--seed", "3", "--types", "definition_term", "scenario_service",
+                            "--history", str(tmp_path / "h.sqlite")], gen, "q\n")
+    assert code == 0, err
+    header = next(line for line in out.splitlines() if line.startswith("問題 1/4"))
+    answer = next(o.text for o in quiz[0].options if o.correct)
+    assert answer not in header and quiz[0].topic not in header, header
+
+
 def test_review_with_nothing_to_review(gen, tmp_path):
     code, out, _ = _main(["--review", "--history", str(tmp_path / "h.sqlite")], gen)
     assert code == 0 and "復習する問題はありません" in out
