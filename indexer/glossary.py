@@ -13,11 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .errors import ErrorKind, KnowledgeError
+
 INTRO = "概要"  # the name a term's intro paragraph goes by when cited or quizzed
 
 
-class GlossaryError(ValueError):
+class GlossaryError(KnowledgeError, ValueError):
     """A problem in a glossary file, pointing at the line an editor has to fix."""
+
+    kind = ErrorKind.GLOSSARY
 
     def __init__(self, file: str | Path, line: int, message: str):
         self.file = str(file)

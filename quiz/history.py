@@ -26,6 +26,8 @@ from typing import Iterator
 
 from fsrs import Card, Rating, Scheduler
 
+from indexer.errors import ErrorKind, KnowledgeError
+
 from .model import Question
 from .scoring import QuizResult
 
@@ -72,9 +74,11 @@ CREATE TABLE IF NOT EXISTS cards (
 """
 
 
-class HistoryError(RuntimeError):
+class HistoryError(KnowledgeError, RuntimeError):
     """The history database cannot be used; the message says why and what to do. The file is left
     as it was."""
+
+    kind = ErrorKind.HISTORY
 
 
 class HistoryCorruptError(HistoryError):
