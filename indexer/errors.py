@@ -17,6 +17,8 @@ class ErrorKind(Enum):
     INDEX_CORRUPT = "index_corrupt"  # index files disagree; a full rebuild fixes it
     MODEL_MISSING = "model_missing"  # the model folder is absent: the set-up has not run
     HISTORY = "history"              # the quiz history database is corrupt, locked or unwritable
+    UNEXPECTED = "unexpected"        # never raised by the packages: a front end's name for a bug it
+                                     # shows as a message rather than a traceback
 
 
 class KnowledgeError(Exception):

@@ -3,7 +3,7 @@ explanations and why each wrong option is wrong; attempts go to the history DB; 
 chart and the spaced-repetition review quiz follow from it."""
 from __future__ import annotations
 
-import app
+from app_shared import text as app
 from indexer.config import load_config
 from quiz.history import History
 from tests.e2e.workspace import (  # noqa: F401 — fixtures
