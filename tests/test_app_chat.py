@@ -104,3 +104,11 @@ def test_citation_opens_the_glossary_at_its_section(app_workspace):
     assert [e.label for e in marked] == [app.md_escape(section)]
     assert any(f"{app.PIN} :orange-background[" in m.value for m in marked[0].markdown), "the cited entry is marked"
     assert at.query_params["term"] == [term] or at.query_params["term"] == term
+
+
+def test_the_page_file_runs_on_its_own_route(app_workspace):
+    at = app_test().run()
+    at.switch_page("app_pages/glossary.py").run()
+    at.switch_page("app_pages/chat.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "質問" and at.chat_input(key="chat_input") is not None
