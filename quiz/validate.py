@@ -400,11 +400,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4], help="quiz seeds (default 1 2 3 4)")
     parser.add_argument("--all", action="store_true", help="check every question the glossary yields instead")
     args = parser.parse_args(argv)
-    from .cli import load_generator, LoadError
+    from indexer.errors import KnowledgeError
+
+    from .cli import load_generator
 
     try:
         config, generator = load_generator(args.config)
-    except LoadError as e:
+    except KnowledgeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.all:
