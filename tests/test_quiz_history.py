@@ -299,15 +299,20 @@ def test_two_processes_on_a_fresh_file_never_see_locked(tmp_path):
     import subprocess
     import sys
 
-    script = (
-        "import sys\nfrom quiz.history import History\n"
+    import time
+
+    script = (  # import first, then wait for the go file, so the first uses really overlap
+        "import sys, os, time\nfrom quiz.history import History\n"
+        "while not os.path.exists(sys.argv[3]): time.sleep(0.005)\n"
         "h = History(sys.argv[1], learner=sys.argv[2], busy_timeout=10)\n"
         "h.start_exam(['q1','q2'])\nprint('ok')\n")
     failures = []
-    for round_ in range(6):
-        path = tmp_path / f"fresh{round_}.sqlite"
-        procs = [subprocess.Popen([sys.executable, "-c", script, str(path), f"p{i}"], cwd=PROJECT_ROOT,
+    for round_ in range(3):
+        path, go = tmp_path / f"fresh{round_}.sqlite", tmp_path / f"go{round_}"
+        procs = [subprocess.Popen([sys.executable, "-c", script, str(path), f"p{i}", str(go)], cwd=PROJECT_ROOT,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(4)]
+        time.sleep(3)
+        go.touch()
         for p in procs:
             out, err = p.communicate(timeout=120)
             if p.returncode != 0 or out.strip() != "ok":

@@ -6,10 +6,14 @@ file, somebody else's database, a newer schema) needs a person, and the file is 
 """
 from __future__ import annotations
 
+from indexer.errors import ErrorKind, KnowledgeError
 
-class HistoryError(RuntimeError):
+
+class HistoryError(KnowledgeError, RuntimeError):
     """The history database cannot be used; the message says why and what to do. Nothing in it
     was changed."""
+
+    kind = ErrorKind.HISTORY
 
 
 class HistoryCorruptError(HistoryError):
