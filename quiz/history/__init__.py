@@ -9,13 +9,13 @@ from .errors import (ExamError, HistoryCorruptError, HistoryError, HistoryLocked
                      LearnerNameError)
 from .export import export_data, export_format, render, write_export
 from .migrations import DEFAULT_LEARNER
-from .records import (AccuracyPoint, AnswerRecord, AttemptInfo, MissedQuestion, MockExam, ReviewItem, SaveOutcome,
+from .records import (AccuracyPoint, AnswerRecord, AttemptAccuracy, AttemptInfo, MissedQuestion, MockExam, ReviewItem, SaveOutcome,
                       TopicStat)
 from .schema import SCHEMA_VERSION
 from .store import History
 
 __all__ = [
-    "AccuracyPoint", "AnswerRecord", "AttemptInfo", "DEFAULT_LEARNER", "Database", "ExamError", "History",
+    "AccuracyPoint", "AnswerRecord", "AttemptAccuracy", "AttemptInfo", "DEFAULT_LEARNER", "Database", "ExamError", "History",
     "HistoryCorruptError", "HistoryError", "HistoryLockedError", "HistoryUnavailableError", "LearnerNameError",
     "MissedQuestion", "MockExam", "ReviewItem", "SCHEMA_VERSION", "SaveOutcome", "TopicStat", "check_name",
     "export_data", "export_format", "history_url", "render", "write_export",

@@ -112,6 +112,21 @@ class AccuracyPoint:
 
 
 @dataclass(frozen=True)
+class AttemptAccuracy:
+    """One attempt's score (over all topics, or one): a point on the learner's curve."""
+
+    number: int  # 1 for the learner's first attempt (that includes the topic), 2 for the next …
+    attempt_id: int
+    at: str
+    right: int
+    total: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
 class MissedQuestion:
     question_id: str
     topic: str

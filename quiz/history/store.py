@@ -28,7 +28,7 @@ from .errors import HistoryError
 from .exams import ExamsMixin
 from .migrations import DEFAULT_LEARNER
 from .pending import PendingAnswers
-from .records import (AccuracyPoint, AnswerRecord, AttemptInfo, MissedQuestion, ReviewItem, SaveOutcome, TopicStat,
+from .records import (AccuracyPoint, AnswerRecord, AttemptAccuracy, AttemptInfo, MissedQuestion, ReviewItem, SaveOutcome, TopicStat,
                       iso, utc)
 
 
@@ -222,6 +222,17 @@ class History(ExamsMixin):
                  .group_by(t.id, t.finished_at, a.topic).order_by(t.id, a.topic))
             rows = conn.execute(q.where(a.topic == topic) if topic is not None else q).all()
         return [AccuracyPoint(i, at, tp, int(r), int(n)) for i, at, tp, r, n in rows]
+
+    def attempt_accuracy(self, topic: str | None = None) -> list[AttemptAccuracy]:
+        """Right / total per attempt, oldest first: over every topic, or only ``topic`` (attempts
+        without it are left out and the rest numbered 1, 2, …)."""
+        per_attempt: dict[int, list] = {}
+        for p in self.accuracy_over_time(topic):
+            row = per_attempt.setdefault(p.attempt_id, [p.at, 0, 0])
+            row[1] += p.right
+            row[2] += p.total
+        return [AttemptAccuracy(number=n, attempt_id=aid, at=at, right=right, total=total)
+                for n, (aid, (at, right, total)) in enumerate(per_attempt.items(), start=1)]
 
     def missed_questions(self) -> list[MissedQuestion]:
         """Every question answered wrong at least once, most recently missed first."""
