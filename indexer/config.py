@@ -38,8 +38,8 @@ class QuizConfig:
     # sqlite:///data/quiz_history.sqlite or postgresql://user@host/db; empty: the file history_db.
     # $STUDY_HISTORY_URL, when set, wins over both.
     history_url: str = ""
-    # answers the history could not take right now wait here (default: beside a SQLite file,
-    # data/unsaved for a server)
+    # answers the history could not take right now wait here, one file per learner (load_config:
+    # data/unsaved; None: beside the SQLite file)
     unsaved_dir: Path | None = None
 
     @property
@@ -102,6 +102,7 @@ def _config_from(path: Path) -> Config:
     model = ModelConfig(**{**defaults.model.__dict__, **(raw.get("model") or {})})
     qa = QAConfig(**{**defaults.qa.__dict__, **(raw.get("qa") or {})})
     quiz_raw = dict(raw.get("quiz") or {})
+    quiz_raw.setdefault("unsaved_dir", "data/unsaved")
     for key in ("history_db", "unsaved_dir"):
         if quiz_raw.get(key):
             quiz_raw[key] = _resolve(base, quiz_raw[key])
