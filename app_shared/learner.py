@@ -115,8 +115,6 @@ def save_notice(outcome: SaveOutcome) -> str | None:
 
 def flush_kept(history: History) -> None:
     """Save answers kept while the database was away, and say so; silent when there are none."""
-    if not history.pending.path.exists():
-        return
     try:
         n = history.flush_pending()
     except HistoryError:

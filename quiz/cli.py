@@ -256,8 +256,6 @@ def _flush(history, out: TextIO) -> None:
     """Save answers an earlier command had to keep aside; silent when there are none."""
     from .history import HistoryUnavailableError
 
-    if not history.pending.path.exists():
-        return
     try:
         n = history.flush_pending()
     except HistoryUnavailableError:

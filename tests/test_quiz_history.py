@@ -293,6 +293,20 @@ def test_legacy_single_learner_file_is_migrated_into_the_first_profile(gen, tmp_
     assert History(path, learner="ken").summary()["answered"] == 0
 
 
+def test_answers_the_old_terminal_quiz_could_not_record_are_saved_once(gen, tmp_path):
+    """Before learners, the CLI wrote <db>.unsaved-<time>.json when the file was unusable."""
+    path = tmp_path / "quiz_history.sqlite"
+    qs = gen.build(3, seed=12)
+    spill = tmp_path / "quiz_history.unsaved-20251101T101010.json"
+    spill.write_text(json.dumps({"mode": "quiz", "seed": 12, "answers": {qs[0].id: sorted(qs[0].correct_indices)},
+                                 "questions": [q.to_dict() for q in qs[:2]]}, ensure_ascii=False), encoding="utf-8")
+    h = History(path)
+    assert h.flush_pending() == 2 and h.flush_pending() == 0
+    assert h.summary()["answered"] == 2 and h.summary()["correct"] == 1
+    assert not spill.exists() and spill.with_name(spill.name + ".saved").exists()
+    assert History(path, learner="ken").flush_pending() == 0  # the old file was the first profile's
+
+
 def test_two_processes_on_a_fresh_file_never_see_locked(tmp_path):
     """Two writers creating the same new history at once: the first use is serialised (flock),
     so neither fails at the WAL switch or the schema creation."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from fsrs import Card, Rating, Scheduler
@@ -21,7 +21,7 @@ from sqlalchemy import Connection, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..model import Question
-from ..scoring import QuizResult
+from ..scoring import QuizResult, score
 from . import schema as s
 from .database import Database, check_name
 from .errors import HistoryError
@@ -100,6 +100,7 @@ class History(ExamsMixin):
         return self.save_answers(attempt, [AnswerRecord.of(i, r, now) for i, r in enumerate(result.results)])
 
     def save_answers(self, attempt: AttemptInfo, answers: list[AnswerRecord]) -> SaveOutcome:
+        """Save now, or keep in the side file and say so; answers kept earlier go first."""
         if self.pending.path.exists():
             try:
                 self.flush_pending()
@@ -120,7 +121,29 @@ class History(ExamsMixin):
     def flush_pending(self) -> int:
         """Save the answers kept in the side file; returns how many. Raises HistoryError (and keeps
         them) when the database still cannot take them."""
-        return self.pending.drain(self._save)
+        return self.pending.drain(self._save) + self._import_legacy_spills()
+
+    def _import_legacy_spills(self) -> int:
+        """The single-learner terminal quiz wrote ``<db>.unsaved-<time>.json`` when it could not
+        record a quiz; those answers belong to the first profile and are saved once (the file's
+        name is the attempt key), then the file is renamed ``….saved``."""
+        if self.db.path is None or self.learner != DEFAULT_LEARNER:
+            return 0
+        saved = 0
+        for spill in sorted(self.db.path.parent.glob(f"{self.db.path.stem}.unsaved-*.json")):
+            try:
+                raw = json.loads(spill.read_text(encoding="utf-8"))
+                at = datetime.fromtimestamp(spill.stat().st_mtime, timezone.utc)
+                questions = [Question.from_dict(d) for d in raw["questions"]]
+                result = score(questions, {k: set(v) for k, v in raw["answers"].items()})
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # not one of ours: left alone
+            attempt = AttemptInfo(mode=raw.get("mode") or "quiz", seed=None if raw.get("seed") is None else str(raw["seed"]),
+                                  started_at=at, key="legacy-" + hashlib.sha1(spill.name.encode()).hexdigest()[:24])
+            self._save(attempt, [AnswerRecord.of(i, r, at) for i, r in enumerate(result.results)])
+            spill.rename(spill.with_name(spill.name + ".saved"))
+            saved += len(result.results)
+        return saved
 
     def pending_count(self) -> int:
         return self.pending.count()
