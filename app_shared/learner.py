@@ -43,11 +43,17 @@ def current_learner() -> Learner:
             return Learner(None, False)
         who = st.user.get("email") or st.user.get("sub") or st.user.get("name")
         return Learner(str(who), True)
-    raw = st.query_params.get(QUERY_KEY) or DEFAULT_LEARNER
+    # The URL first (a reload, a bookmark), then this session's choice (moving between pages
+    # drops query parameters), then the first profile; written back so a reload keeps it.
+    raw = st.query_params.get(QUERY_KEY) or st.session_state.get("learner") or DEFAULT_LEARNER
     try:
-        return Learner(check_name(raw), False)
+        name = check_name(raw)
     except LearnerNameError:
-        return Learner(DEFAULT_LEARNER, False)
+        name = DEFAULT_LEARNER
+    st.session_state["learner"] = name
+    if st.query_params.get(QUERY_KEY) != name:
+        st.query_params[QUERY_KEY] = name
+    return Learner(name, False)
 
 
 def open_learner_history(config) -> History | None:
@@ -123,6 +129,21 @@ def flush_kept(history: History) -> None:
         return
     if n:
         st.toast(f"保存待ちだった {n} 件の回答を記録しました。", icon=":material/cloud_done:")
+
+
+def render_learner_summary(history: History | None) -> None:
+    """Whose numbers these are, in one line above the charts."""
+    if history is None:
+        if auth_configured():
+            st.caption("ログインすると、あなたの成績と復習がここに記録されます。")
+        return
+    try:
+        attempts = history.attempts()
+    except HistoryError:
+        return  # the stats below say the history cannot be read right now
+    answered = sum(a["n_questions"] for a in attempts)
+    right = sum(a["n_right"] for a in attempts)
+    st.caption(f"学習者 {md_escape(history.learner)}：受験 {len(attempts)} 回・回答 {answered} 件・正解 {right} 件")
 
 
 def render_my_data(history: History) -> None:
