@@ -226,7 +226,8 @@ class History(ExamsMixin):
                                 .where(a.learner_id == lid).group_by(a.topic).order_by(a.topic)).all()
             open_ = dict(conn.execute(select(c.topic, func.count()).where(c.learner_id == lid, c.last_correct == 0)
                                       .group_by(c.topic)).all())
-        return {t: TopicStat(t, n, int(right or 0), int(open_.get(t, 0)), last) for t, n, right, last in rows}
+        return {t: TopicStat(topic=t, answered=n, right=int(right or 0), open_mistakes=int(open_.get(t, 0)),
+                             last_answered_at=last) for t, n, right, last in rows}
 
     def summary(self) -> dict:
         """The numbers ``python -m quiz --stats --json`` prints."""
@@ -244,7 +245,7 @@ class History(ExamsMixin):
                  .join_from(s.answers, s.attempts, t.id == a.attempt_id).where(a.learner_id == lid)
                  .group_by(t.id, t.finished_at, a.topic).order_by(t.id, a.topic))
             rows = conn.execute(q.where(a.topic == topic) if topic is not None else q).all()
-        return [AccuracyPoint(i, at, tp, int(r), int(n)) for i, at, tp, r, n in rows]
+        return [AccuracyPoint(attempt_id=i, at=at, topic=tp, right=int(r), total=int(n)) for i, at, tp, r, n in rows]
 
     def attempt_accuracy(self, topic: str | None = None) -> list[AttemptAccuracy]:
         """Right / total per attempt, oldest first: over every topic, or only ``topic`` (attempts
@@ -271,8 +272,9 @@ class History(ExamsMixin):
             for qid, topic, qtype, n_wrong, seen, last in rows:
                 latest = conn.execute(select(a.is_correct, a.question).where(a.learner_id == lid, a.question_id == qid)
                                       .order_by(a.answered_at.desc(), a.attempt_id.desc()).limit(1)).one()
-                out.append(MissedQuestion(qid, topic, qtype, int(n_wrong), int(seen), last, bool(latest[0]),
-                                          Question.from_dict(json.loads(latest[1]))))
+                out.append(MissedQuestion(question_id=qid, topic=topic, type=qtype, times_wrong=int(n_wrong),
+                                          times_seen=int(seen), last_wrong_at=last, last_correct=bool(latest[0]),
+                                          question=Question.from_dict(json.loads(latest[1]))))
         return out
 
     def review_queue(self, now: datetime | None = None, limit: int | None = None) -> list[ReviewItem]:
@@ -288,7 +290,8 @@ class History(ExamsMixin):
         due, pending = [], []
         for qid, topic, qtype, card_json, lapses, last_correct in rows:
             card = Card.from_dict(json.loads(card_json))
-            item = ReviewItem(qid, topic, qtype, card.due, card.due <= now, int(lapses), bool(last_correct))
+            item = ReviewItem(question_id=qid, topic=topic, type=qtype, due=card.due, is_due=card.due <= now,
+                              lapses=int(lapses), last_correct=bool(last_correct))
             if item.is_due:
                 due.append(item)
             elif not item.last_correct:
