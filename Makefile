@@ -1,6 +1,6 @@
 # Two commands on a fresh machine:
 #   make run    set everything up, then start the app on http://localhost:8501
-#   make test   set everything up, then run the whole test suite (browser test included)
+#   make test   set everything up, then run the whole test suite (browser and PostgreSQL tests included)
 # Every step is idempotent: a second run only checks that its work is done.
 
 PYTHON ?= python3
@@ -9,15 +9,15 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 MODEL  := models/multilingual-e5-small
 
-.PHONY: run test setup venv model index browser eval bench quiz-check clean help
+.PHONY: run test setup venv model index browser postgres eval bench quiz-check clean help
 
 help:
-	@sed -n 's/^#  *make /make /p' Makefile; echo "other targets: setup model index browser eval bench quiz-check clean"
+	@sed -n 's/^#  *make /make /p' Makefile; echo "other targets: setup model index browser postgres eval bench quiz-check clean"
 
 run: setup index
 	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --server.address localhost
 
-test: setup browser
+test: setup browser postgres
 	$(BIN)/python -m pytest -q
 
 setup: venv model
@@ -47,12 +47,23 @@ browser:
 	  $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic >/dev/null; \
 	fi
 
+# PostgreSQL's server binaries for the history tests, which start a throw-away server of their own
+# (initdb + pg_ctl on a private Unix socket); the tests never use a system-wide cluster.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then \
+	  echo "PostgreSQL server binaries present"; \
+	else \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
 eval: setup index
 	$(BIN)/python -m qa.eval
 
-bench: setup index
+bench: setup index postgres
 	$(BIN)/python bench/bench_qa.py
 	$(BIN)/python bench/bench_index.py
+	$(BIN)/python bench/bench_history.py
 
 quiz-check: setup
 	$(BIN)/python -m quiz.validate

@@ -13,6 +13,7 @@ import streamlit as st
 
 from app_shared import nav
 from app_shared.context import load_context
+from app_shared.learner import render_learner_sidebar
 from app_shared.problems import render_problem
 from app_shared.rebuild import show_flash
 from app_shared.sidebar import render_sidebar
@@ -35,6 +36,8 @@ def main() -> None:
     st.session_state["previous_page"] = st.session_state.get("current_page")
     st.session_state["current_page"] = current.url_path or "chat"
     ctx = load_context()
+    if ctx.config is not None:
+        render_learner_sidebar(ctx.config)
     render_sidebar(ctx)
     show_flash()
     if ctx.config is None:

@@ -11,6 +11,7 @@ import streamlit as st
 
 from app_shared import nav
 from app_shared.context import AppContext, load_context
+from app_shared.learner import flush_kept, open_learner_history, render_learner_summary, render_my_data, save_notice
 from app_shared.problems import render_problem
 from app_shared.quiz_stats import render_quiz_stats
 from app_shared.rebuild import FlashKind, flash
@@ -24,11 +25,11 @@ REVIEW_SIZE = 10
 
 
 def open_history(ctx: AppContext) -> History | None:
-    try:
-        return History(ctx.config.quiz.history_db)
-    except HistoryError as e:
-        st.warning(f"成績の記録を開けませんでした：{md_escape(str(e))}", icon=":material/database:")
-        return None
+    """This session's learner's history (the picked profile or the logged-in user)."""
+    history = open_learner_history(ctx.config)
+    if history is not None:
+        flush_kept(history)
+    return history
 
 
 def start_quiz(questions: list[Question], mode: str) -> None:
@@ -146,12 +147,11 @@ def render_quiz_form(quiz: dict, history: History | None) -> None:
         return
     quiz["answers"] = chosen_answers(uid, questions)
     quiz["result"] = score(questions, quiz["answers"])
-    if history is not None:
-        try:
-            history.record_attempt(quiz["result"], mode=quiz["mode"],
-                                   started_at=datetime.fromtimestamp(quiz["started"], timezone.utc))
-        except HistoryError as e:
-            flash(FlashKind.WARNING, f"成績を記録できませんでした：{e}")
+    if history is not None:  # kept aside (and the learner told) when the database cannot take it now
+        outcome = history.save_result(quiz["result"], mode=quiz["mode"],
+                                      started_at=datetime.fromtimestamp(quiz["started"], timezone.utc))
+        if not outcome.saved:
+            flash(FlashKind.WARNING, save_notice(outcome))
     st.rerun()
 
 
@@ -221,7 +221,10 @@ def main() -> None:
     else:
         render_quiz_result(quiz)
     st.divider()
+    render_learner_summary(history)
     render_quiz_stats(history)
+    if history is not None:
+        render_my_data(history)
 
 
 main()

@@ -35,6 +35,16 @@ class QAConfig:
 class QuizConfig:
     history_db: Path = PROJECT_ROOT / "data" / "quiz_history.sqlite"
     default_n: int = 10
+    # sqlite:///data/quiz_history.sqlite or postgresql://user@host/db; empty: the file history_db.
+    # $STUDY_HISTORY_URL, when set, wins over both.
+    history_url: str = ""
+    # answers the history could not take right now wait here, one file per learner (load_config:
+    # data/unsaved; None: beside the SQLite file)
+    unsaved_dir: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return self.history_url or str(self.history_db)
 
 
 @dataclass(frozen=True)
@@ -92,8 +102,14 @@ def _config_from(path: Path) -> Config:
     model = ModelConfig(**{**defaults.model.__dict__, **(raw.get("model") or {})})
     qa = QAConfig(**{**defaults.qa.__dict__, **(raw.get("qa") or {})})
     quiz_raw = dict(raw.get("quiz") or {})
-    if "history_db" in quiz_raw:
-        quiz_raw["history_db"] = _resolve(base, quiz_raw["history_db"])
+    quiz_raw.setdefault("unsaved_dir", "data/unsaved")
+    for key in ("history_db", "unsaved_dir"):
+        if quiz_raw.get(key):
+            quiz_raw[key] = _resolve(base, quiz_raw[key])
+    url = os.environ.get("STUDY_HISTORY_URL") or quiz_raw.get("history_url") or ""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and "STUDY_HISTORY_URL" not in os.environ:
+        url = "sqlite:///" + str(_resolve(base, url[len("sqlite:///"):]))  # relative to this file, like the paths
+    quiz_raw["history_url"] = url
     quiz = QuizConfig(**{**defaults.quiz.__dict__, **quiz_raw})
     return Config(
         knowledge_dir=_resolve(base, raw.get("knowledge_dir", "knowledge")),

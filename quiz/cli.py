@@ -9,9 +9,25 @@ Examples::
     python -m quiz --stats                  # accuracy per topic from the history
     python -m quiz --list-topics / --list-types
 
-Exit status: 0 done; 2 bad request (unknown topic/type, --n not positive, more questions than the
-glossary yields - the message says how many there are); 3 the history database is corrupt, locked
-or unwritable (nothing in it is changed); 4 the glossary or the model cannot be loaded.
+Learners: every command works on one learner's history, --user NAME (default: $STUDY_USER, else
+"default", the profile an older single-learner history was moved into)::
+
+    python -m quiz --user hana --n 5              # take a quiz as hana
+    python -m quiz --user hana --stats --json     # {"user": "hana", "answered": N, "correct": M, "topics": {...}}
+    python -m quiz --user hana --export hana.csv  # or .json: hana's attempts, answers, review cards, mock exams
+    python -m quiz --user hana --delete [--yes]   # delete hana's history (asks first unless --yes)
+    python -m quiz --users                        # who has a history here
+
+The history is a SQLite file or a PostgreSQL database: config quiz.history_url, or $STUDY_HISTORY_URL,
+or --history (a file path or a URL). Each answer is saved when it is given; Ctrl-C, SIGTERM or SIGHUP
+end the quiz cleanly and lose nothing. When the database cannot be reached, the quiz goes on, the
+answers wait in a side file and are saved by the next command that reaches it.
+
+Exit status: 0 done; 1 deletion declined; 2 bad request (unknown topic/type, --n not positive, more
+questions than the glossary yields - the message says how many there are, a bad learner name or export
+file); 3 the history database is corrupt, locked, unreachable or unwritable (nothing in it is changed;
+answers of a quiz are kept in the side file); 4 the glossary or the model cannot be loaded;
+128+N the quiz was ended by signal N (its answers are saved).
 
 Every check that needs only the command line or the glossary runs before the model is loaded, so
 a typo is reported in a second, not after the model has loaded.
@@ -75,13 +91,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", default=None, help="quiz seed: the same seed gives the same quiz (default: random, printed)")
     p.add_argument("--topics", nargs="+", metavar="TOPIC", help="only these terms (names or aliases, e.g. Debugger 過学習)")
     p.add_argument("--types", nargs="+", metavar="TYPE", help="only these question types (see --list-types)")
-    p.add_argument("--json", action="store_true", help="print the quiz as JSON instead of running it")
+    p.add_argument("--json", action="store_true", help="print the quiz (or with --stats, the totals) as JSON")
     p.add_argument("--review", action="store_true", help="a quiz of your missed questions (FSRS decides which are due)")
     p.add_argument("--stats", action="store_true", help="print accuracy per topic from the history")
     p.add_argument("--list-types", action="store_true", help="list the question types")
     p.add_argument("--list-topics", action="store_true", help="list the topics (terms) of the glossary")
     p.add_argument("--config", help="path to config.yaml (default: the project's, or $STUDY_CONFIG)")
-    p.add_argument("--history", help="history database (default: config quiz.history_db)")
+    p.add_argument("--history", help="history database: a SQLite file or a URL (default: config quiz.history_url "
+                   "or $STUDY_HISTORY_URL)")
+    p.add_argument("--user", default=None, metavar="NAME",
+                   help="whose history (default: $STUDY_USER or 'default')")
+    p.add_argument("--users", action="store_true", help="list the learners who have a history")
+    p.add_argument("--export", metavar="FILE", help="write the learner's history to FILE (.csv or .json)")
+    p.add_argument("--delete", action="store_true", help="delete the learner's history (asks first)")
+    p.add_argument("--yes", action="store_true", help="with --delete: do not ask")
     return p
 
 
@@ -131,44 +154,69 @@ def _feedback(q: Question, chosen: set[int], out: TextIO) -> None:
         print(f"  {i}) {o.why}", file=out)
 
 
+def _say(out: TextIO, text: str = "", **kw) -> None:
+    """Print, unless the terminal is gone (SIGHUP): the answers matter more than the message."""
+    try:
+        print(text, file=out, flush=True, **kw)
+    except (OSError, ValueError):
+        pass
+
+
 def run_interactive(questions: list[Question], history, *, mode: str, seed, inp: TextIO, out: TextIO,
                     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> int:
-    from .history import HistoryError
+    """Ask, and save each answer the moment it is given (a kill loses at most the question on
+    screen). A signal during a save waits for the save; then the quiz ends with its summary."""
+    from .history import AnswerRecord, AttemptInfo
     from .scoring import score
+    from .signals import Interrupts, QuizInterrupted
 
-    started = now()
+    attempt = AttemptInfo.new(mode=mode, seed=seed, started_at=now())
     answers: dict[str, set[int]] = {}
     asked: list[Question] = []
-    for number, q in enumerate(questions, 1):
-        chosen = _ask(q, number, len(questions), inp, out)
-        if chosen is None:
-            print("\n中断しました。ここまでの回答を記録します。", file=out)
-            break
-        answers[q.id] = chosen
-        asked.append(q)
-        _feedback(q, chosen, out)
-    if not asked:
-        print("回答がないので記録しません。", file=out)
-        return 0
-    result = score(asked, answers)
-    print(f"\n結果: {result.summary()}", file=out)
-    for topic, (r, n) in sorted(result.per_topic.items()):
-        print(f"  {topic}: {r}/{n}", file=out)
-    try:
-        attempt = history.record_attempt(result, mode=mode, seed=seed, started_at=started, now=now())
-        print(f"履歴に記録しました（#{attempt}、{history.path}）。", file=out)
-    except HistoryError as e:
-        # The learner's answers are not thrown away because the database is unusable.
-        spill = Path(history.path).with_name(f"{Path(history.path).stem}.unsaved-{now():%Y%m%dT%H%M%S}.json")
+    kept = None  # the last SaveOutcome that could not reach the database
+    stopped: int | None = None
+    with Interrupts() as interrupts:
         try:
-            spill.write_text(json.dumps({"mode": mode, "seed": seed, "answers": {k: sorted(v) for k, v in answers.items()},
-                                         "questions": [q.to_dict() for q in asked]}, ensure_ascii=False, indent=1), encoding="utf-8")
-            where = f"; the answers were saved to {spill}"
-        except OSError:
-            where = ""
-        print(f"error: {e}{where}", file=sys.stderr)
-        return EXIT_HISTORY
-    return 0
+            for number, q in enumerate(questions, 1):
+                chosen = _ask(q, number, len(questions), inp, out)
+                if chosen is None:
+                    _say(out, "\n中断しました。ここまでの回答は記録済みです。")
+                    break
+                answers[q.id] = chosen
+                asked.append(q)
+                record = AnswerRecord.of(number - 1, score([q], {q.id: chosen}).results[0], now())
+                with interrupts.deferred():
+                    outcome = history.save_answers(attempt, [record])
+                if not outcome.saved:
+                    if kept is None:
+                        _say(out, f"⚠ 進捗を今は保存できません。回答は保管し、次に履歴へ接続できたときに保存します。（{outcome.message}）")
+                    kept = outcome
+                _feedback(q, chosen, out)
+        except (KeyboardInterrupt, QuizInterrupted) as e:
+            stopped = e.signum if isinstance(e, QuizInterrupted) else 2
+            _say(out, f"\n中断しました（{'Ctrl-C' if stopped == 2 else QuizInterrupted(stopped)}）。ここまでの回答は記録済みです。")
+    return _finish(asked, answers, history, kept, stopped, out)
+
+
+def _finish(asked, answers, history, kept, stopped, out: TextIO) -> int:
+    from .scoring import score
+
+    if not asked:
+        _say(out, "回答がないので記録しません。")
+        return 128 + stopped if stopped else 0
+    result = score(asked, answers)
+    _say(out, f"\n結果: {result.summary()}")
+    for topic, (r, n) in sorted(result.per_topic.items()):
+        _say(out, f"  {topic}: {r}/{n}")
+    if kept is not None:
+        _say(out, f"⚠ {kept.pending} 件の回答が保存待ちです（{history.pending.path}）。次に履歴へ接続できたときに保存します。")
+        try:
+            print(f"error: {kept.message}", file=sys.stderr)
+        except (OSError, ValueError):
+            pass
+        return 128 + stopped if stopped else EXIT_HISTORY
+    _say(out, f"履歴に記録しました（{history.learner}、{history.path}）。")
+    return 128 + stopped if stopped else 0
 
 
 def _print_stats(history, out: TextIO) -> None:
@@ -190,6 +238,71 @@ def _print_stats(history, out: TextIO) -> None:
             row = [p for p in points if p.attempt_id == aid]
             cells = ", ".join(f"{p.topic} {p.right}/{p.total}" for p in row)
             print(f"  #{aid} {row[0].at[:16].replace('T', ' ')}: {cells}", file=out)
+
+
+# ------------------------------------------------------------------------------------- learners
+
+def _open_history(args, config):
+    import os
+
+    from .history import DEFAULT_LEARNER, History
+
+    url = args.history or os.environ.get("STUDY_HISTORY_URL") or config.quiz.url
+    user = args.user if args.user is not None else os.environ.get("STUDY_USER") or DEFAULT_LEARNER
+    return History(url, learner=user, unsaved_dir=config.quiz.unsaved_dir)
+
+
+def _flush(history, out: TextIO) -> None:
+    """Save answers an earlier command had to keep aside; silent when there are none."""
+    from .history import HistoryUnavailableError
+
+    try:
+        n = history.flush_pending()
+    except HistoryUnavailableError:
+        return
+    if n:
+        print(f"保存待ちだった {n} 件の回答を履歴に保存しました。", file=out)
+
+
+def _learner_command(args, history, inp: TextIO, out: TextIO) -> int:
+    from .history import write_export
+
+    if args.users:
+        for name in history.db.learners():
+            print(name, file=out)
+        return 0
+    if args.export:
+        from .history import HistoryError, export_format
+
+        try:
+            export_format(args.export)
+        except HistoryError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_BAD_REQUEST
+        _flush(history, sys.stderr)
+        n = write_export(history, args.export)
+        print(f"{history.learner} の履歴（{n} 件の回答）を {args.export} に書き出しました。", file=out)
+        return 0
+    if args.delete:
+        total = history.summary()["answered"]
+        if not args.yes:
+            print(f"{history.learner} の履歴（{total} 件の回答、{len(history.attempts())} 回の受験）を削除します。"
+                  "元に戻せません。よろしいですか？ [y/N] ", end="", file=out, flush=True)
+            if inp.readline().strip().lower() not in ("y", "yes", "はい"):
+                print("削除しませんでした。", file=out)
+                return 1
+        counts = history.delete()
+        print(f"{history.learner} の履歴を削除しました（回答 {counts['answers']} 件、受験 {counts['attempts']} 回、"
+              f"復習カード {counts['cards']} 枚、模試 {counts['mock_exams']} 回）。", file=out)
+        return 0
+    _flush(history, sys.stderr if args.json else out)
+    if args.json:
+        json.dump(history.summary(), out, ensure_ascii=False)
+        print(file=out)
+    else:
+        print(f"学習者: {history.learner}", file=out)
+        _print_stats(history, out)
+    return 0
 
 
 # ------------------------------------------------------------------------------------- main
@@ -219,14 +332,17 @@ def _run(args: argparse.Namespace, inp: TextIO, out: TextIO, generator) -> int:
     from indexer.config import load_config
 
     from .generate import load_extra_aliases, resolve_topics, resolve_types
-    from .history import History
+    from .history import HistoryUnavailableError, LearnerNameError
     from .names import term_aliases
 
     config = load_config(args.config)
-    history = History(Path(args.history) if args.history else config.quiz.history_db)
-    if args.stats:
-        _print_stats(history, out)
-        return 0
+    try:
+        history = _open_history(args, config)
+    except LearnerNameError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BAD_REQUEST
+    if args.users or args.stats or args.export or args.delete:
+        return _learner_command(args, history, inp, out)
 
     resources = open_quiz_resources(config) if generator is None else None
     glossary = generator.glossary if generator is not None else resources.glossary
@@ -246,9 +362,16 @@ def _run(args: argparse.Namespace, inp: TextIO, out: TextIO, generator) -> int:
     if args.review or not args.json:
         # Open the history before the quiz: a corrupt or locked file must stop us before the learner
         # has answered anything, not after.
-        history.check()
-        if args.review:
-            review_ids = [i.question_id for i in history.review_queue()]
+        try:
+            history.check()
+            _flush(history, out)
+            if args.review:
+                review_ids = [i.question_id for i in history.review_queue()]
+        except HistoryUnavailableError as e:
+            if args.review:  # the review queue lives in the database
+                raise
+            # A server that is down must not stop the learner: the answers wait in the side file.
+            print(f"⚠ 進捗を今は保存できません（{e}）。回答は保管し、後で保存します。", file=out)
         if args.review and not review_ids:
             print("復習する問題はありません。間違えた問題があると、ここに出てきます。", file=out)
             return 0

@@ -2,6 +2,7 @@
 index does it in a temporary copy of the project's knowledge, never in the project's own data/."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -70,3 +71,40 @@ def resources(built_config, embedder):
 def workspace(tmp_path, project_config, shared_cache) -> Config:
     """A fresh, writable workspace for tests that edit the glossary or the history."""
     return make_workspace(tmp_path, project_config, shared_cache)
+
+
+# ------------------------------------------------------------------------------ PostgreSQL
+
+def _pg_server():
+    """A started throw-away server, or a skip (locally) / failure (CI=true) saying what is missing."""
+    from tests.pg import MISSING, PgServer, pg_bindir
+
+    bindir = pg_bindir()
+    if bindir is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(MISSING, pytrace=False)
+        pytest.skip(MISSING)
+    return PgServer(bindir).init().start()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    server = _pg_server()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def own_pg_server():
+    """A server of this test's own, for tests that stop and restart it."""
+    server = _pg_server()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_url(request, tmp_path) -> str:
+    """The same history tests on a SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'history.sqlite'}"
+    return request.getfixturevalue("pg_server").create_database()

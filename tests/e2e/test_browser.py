@@ -18,25 +18,22 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright import sync_api
 
 from indexer.config import PROJECT_ROOT
-from tests.e2e.workspace import APP, project_model_path, write_workspace
+from tests.e2e.server import Server
+from tests.e2e.workspace import project_model_path, write_workspace
 
 sync_api.expect.set_options(timeout=60_000)  # a busy machine: a first quiz builds its question bank
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 OUT = PROJECT_ROOT / "test-output"
-START_TIMEOUT = 120  # s, server health
 ANSWER_TIMEOUT = 180_000  # ms, the first answer includes the model load on a busy machine
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -54,58 +51,6 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.g
 
 TIMINGS: dict = {"questions": []}
 DIALOGS: list[str] = []
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-            return r.status == 200 and r.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
-class Server:
-    """``streamlit run app.py`` on a free localhost port, in its own process group."""
-
-    def __init__(self, config: Path, log_name: str):
-        self.env = {**os.environ, "STUDY_CONFIG": str(config), "PYTHONUNBUFFERED": "1"}
-        self.log_path = OUT / log_name
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> float:
-        """Start and wait for /_stcore/health; returns seconds to healthy. ``self.started`` is the
-        moment the process was launched (the zero of every start-up timing)."""
-        port = _free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = open(self.log_path, "w", encoding="utf-8")
-        self.started = time.perf_counter()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1"],
-            env=self.env, cwd=PROJECT_ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        while not _healthy(self.url):
-            assert self.proc.poll() is None, self.log_path.read_text(encoding="utf-8")
-            assert time.perf_counter() - self.started < START_TIMEOUT, "server did not become healthy"
-            time.sleep(0.2)
-        return time.perf_counter() - self.started
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)  # only the server this test started
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        self.proc = None
-        self.log.close()
 
 
 @pytest.fixture(scope="module")
