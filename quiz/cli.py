@@ -80,12 +80,21 @@ def load_similarity(config):
 
 
 def load_generator(config_path: str | None = None):
-    from .generate import QuizGenerator, load_extra_aliases
-
     config = _load_config(config_path)
     glossary = _load_glossary(config)
-    extra = load_extra_aliases(config.aliases_file, glossary)
-    return config, QuizGenerator(glossary, load_similarity(config), extra_aliases=extra)
+    return config, _new_generator(config, glossary)
+
+
+def _new_generator(config, glossary, extra=None):
+    """The bank with its knowledge: aliases, capabilities.yaml and the reviewers' verdicts."""
+    from .generate import QuizGenerator, knowledge_extras, load_extra_aliases
+
+    extra = extra if extra is not None else load_extra_aliases(config.aliases_file, glossary)
+    try:
+        caps, review = knowledge_extras(config.knowledge_dir, glossary)
+    except QuizError as e:
+        raise LoadError(f"the quiz knowledge has a problem: {e}") from None
+    return QuizGenerator(glossary, load_similarity(config), extra_aliases=extra, capabilities=caps, review=review)
 
 
 def _positive_int(value: str) -> int:
@@ -299,10 +308,8 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: 
 
     if generator is None:
         try:
-            from .generate import QuizGenerator
-
             print("モデルを読み込んでいます…", file=sys.stderr, flush=True)
-            generator = QuizGenerator(glossary, load_similarity(config), extra_aliases=extra)
+            generator = _new_generator(config, glossary, extra)
         except LoadError as e:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_LOAD
