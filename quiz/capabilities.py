@@ -120,6 +120,7 @@ class Capabilities:
     file: str
     terms: dict[str, TermInfo] = field(default_factory=dict)
     contexts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    neighbour_areas: dict[str, tuple[str, ...]] = field(default_factory=dict)
     capabilities: tuple[Capability, ...] = ()
     concepts: dict[str, ConceptFacts] = field(default_factory=dict)
 
@@ -200,6 +201,7 @@ def load_capabilities(path: str | Path, glossary: Glossary) -> Capabilities:
         caps.terms[name] = TermInfo(name, kind, str(raw.get("area", "")), r.line_of[p], glossary.term(name) is not None)
     caps.contexts = {a: tuple(r.need(x, ("contexts", a, i), str, "context") for i, x in enumerate(v))
                      for a, v in (r.data.get("contexts") or {}).items()}
+    caps.neighbour_areas = {a: tuple(v or ()) for a, v in (r.data.get("neighbour_areas") or {}).items()}
     caps.capabilities = tuple(_capability(r, caps, i, raw) for i, raw in enumerate(r.data.get("capabilities") or ()))
     ids = [c.id for c in caps.capabilities]
     if len(set(ids)) != len(ids):

@@ -2,8 +2,8 @@
 
 The right statements are the service's `has` rows of capabilities.yaml that quote a glossary bullet;
 the wrong ones are its `lacks` rows - what a neighbour does (「ハイパーパラメータの最適な組み合わせを
-自動で探索」 is automatic model tuning, not Debugger) - from the service's own area first, so the odd
-option is not spotted by its vocabulary. `partly` rows are never used: half-true is neither answer.
+自動で探索」 is automatic model tuning, not Debugger) - from the service's own area first, then its
+neighbour areas, never from a far one: an odd option is then not spotted by its vocabulary. `partly` rows are never used: half-true is neither answer.
 """
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def claim_questions(term: Term, caps: Capabilities, n_options: int = 4) -> Itera
     rights = [(c, f) for c, f in caps.facts_of(term.name, Support.HAS) if f.evidence is not None]
     lacks = caps.facts_of(term.name, Support.LACKS)
     area = caps.area(term.name)
-    groups = [[x for x in lacks if x[0].area == area], [x for x in lacks if x[0].area != area]]
+    near = caps.neighbour_areas.get(area, ())
+    groups = [[x for x in lacks if x[0].area == area], [x for x in lacks if x[0].area in near]]
     context = (caps.contexts.get(area) or ("",))[0]
     name = term.name
 

@@ -9,7 +9,6 @@ worse). Cause and remedy questions start from a case - 「訓練データでの�
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Iterable
 
 from indexer.glossary import Term
@@ -75,9 +74,7 @@ def _one(term: Term, facts: ConceptFacts, caps: Capabilities, role: str, qtype: 
     options = [role_option(name, r.section, r.entry, not false_is_answer,
                            ("不正解: 適切な記述です。" if false_is_answer else "正しい: ") + f"用語集 {name} › {r.section}「{r.entry.display}」")
                for r in right]
-    for w in wrong:
-        o = wrong_option(name, w, caps)
-        options.append(replace(o, correct=True, why="正解: " + o.why) if false_is_answer else o)
+    options += [wrong_option(name, w, caps, is_answer=false_is_answer) for w in wrong]
     refs = tuple(entry_ref(name, r.section, r.entry) for r in right)
     expl = "\n".join([("この状況は" + term.names[0] + "です。" if case else "")]
                      + [f"・適切: 「{r.entry.text}」— {ref.title}（{ref.where}）" for r, ref in zip(right, refs)]

@@ -70,9 +70,11 @@ def role_option(term: str, section: str, entry: Entry, correct: bool, why: str) 
                   label=entry.label, why=f"{why}（{entry.file}:{entry.line}）。")
 
 
-def wrong_option(term: str, wrong: WrongAnswer, caps: Capabilities) -> Option:
-    return Option(text=wrong.text, correct=False, term=term, section=f"capabilities › {wrong.role}",
-                  file=caps.file, line=wrong.line, why=f"誤り: {wrong.why}（{caps.file}:{wrong.line}）。")
+def wrong_option(term: str, wrong: WrongAnswer, caps: Capabilities, *, is_answer: bool = False) -> Option:
+    """A wrong answer from the table; in a "which is not appropriate?" question it is the answer."""
+    lead = "正解（適切でない）: " if is_answer else "誤り: "
+    return Option(text=wrong.text, correct=is_answer, term=term, section=f"capabilities › {wrong.role}",
+                  file=caps.file, line=wrong.line, why=f"{lead}{wrong.why}（{caps.file}:{wrong.line}）。")
 
 
 def take(groups: Sequence[Sequence], k: int, rng: random.Random) -> list:
