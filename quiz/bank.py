@@ -23,7 +23,7 @@ from .model import QUESTION_TYPES, NotEnoughQuestions, Question, QuizError
 from .names import aliases, term_aliases
 from .options import rng_for
 from .review import Review
-from .scenario import scenario_questions
+from .scenario import pair_questions, scenario_questions
 from .similarity import E5_NEAR_DUPLICATE, as_similarity
 
 
@@ -75,6 +75,8 @@ class QuizGenerator:
         texts = [t.intro or t.name for t in self.terms]
         v_intro = self.sim.vectors(texts) if texts else np.zeros((0, 1), np.float32)
         for q in scenario_questions(self.glossary, self.caps, self.names_of, self.n_options):
+            self._add(q)
+        for q in pair_questions(self.glossary, self.caps, self.names_of):
             self._add(q)
         for term in self.terms:
             if self.conservative(term.name):

@@ -13,7 +13,7 @@ from indexer.glossary import Term
 
 from .capabilities import Capabilities, Kind, Support
 from .model import Question
-from .options import claim_option, evidence_ref, qid, rng_for, take
+from .options import claim_option, evidence_ref, qid, rng_for, take_alike
 
 
 def claim_questions(term: Term, caps: Capabilities, n_options: int = 4) -> Iterable[Question]:
@@ -29,7 +29,7 @@ def claim_questions(term: Term, caps: Capabilities, n_options: int = 4) -> Itera
 
     def make(qtype: str, right: list, n_wrong: int, stem: str) -> Question | None:
         id_ = qid(qtype, [name, *(c.id for c, _ in right)])
-        wrong = take(groups, n_wrong, rng_for(id_))
+        wrong = take_alike(groups, n_wrong, [c.claim for c, _ in right], lambda x: x[0].claim, rng_for(id_))
         if not wrong:
             return None
         refs = tuple(evidence_ref(f, name) for _, f in right)

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 # 定義→用語 is the conservative type, asked only about terms capabilities.yaml does not describe.
 QUESTION_TYPES: dict[str, str] = {
     "scenario_service": "シナリオ→サービス",
+    "scenario_pair": "シナリオ→2サービス",
     "term_statement": "正しい記述",
     "select_two": "2つ選択",
     "not_statement": "誤っているもの",
@@ -22,7 +23,7 @@ QUESTION_TYPES: dict[str, str] = {
 }
 
 # Types whose options are names (of terms or services): a name of the answer must never be in the stem.
-NAME_OPTION_TYPES = frozenset({"definition_term", "scenario_service"})
+NAME_OPTION_TYPES = frozenset({"definition_term", "scenario_service", "scenario_pair"})
 
 
 class QuizError(ValueError):

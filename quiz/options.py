@@ -85,3 +85,27 @@ def take(groups: Sequence[Sequence], k: int, rng: random.Random) -> list:
         rng.shuffle(group)
         out += group[: k - len(out)]
     return out if len(out) == k else []
+
+
+def _bigrams(text: str) -> frozenset[str]:
+    t = "".join(text.split())
+    return frozenset(t[i : i + 2] for i in range(len(t) - 1))
+
+
+def take_alike(groups: Sequence[Sequence], k: int, anchors: Sequence[str], text_of, rng: random.Random) -> list:
+    """Like ``take``, but within each group the candidates whose wording is closest (shared
+    character pairs) to the right answers come first: an option from a visibly different
+    vocabulary is spotted without any knowledge."""
+    ref = frozenset().union(*(_bigrams(a) for a in anchors)) if anchors else frozenset()
+
+    def score(x) -> float:
+        b = _bigrams(text_of(x))
+        return len(b & ref) / max(1, len(b | ref))
+
+    out: list = []
+    for group in groups:
+        group = list(group)
+        rng.shuffle(group)
+        group.sort(key=score, reverse=True)
+        out += group[: k - len(out)]
+    return out if len(out) == k else []

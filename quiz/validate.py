@@ -22,7 +22,7 @@ from typing import Iterable, Sequence
 
 import yaml
 
-from .model import QUESTION_TYPES, Question
+from .model import NAME_OPTION_TYPES, QUESTION_TYPES, Question
 
 BLANK = "（　　）"
 CAPS_FILE = "capabilities.yaml"
@@ -196,7 +196,7 @@ class Report:
         lines = [f"checked {self.checked} questions: " + ("all valid" if self.ok else f"{len(self.problems)} invalid")]
         for t in QUESTION_TYPES:
             rate, chance = self.longest_rate(t)
-            extra = f"   right answer longest {rate:.0%} (chance {chance:.0%})" if t not in ("definition_term", "scenario_service") and self.per_type[t] else ""
+            extra = f"   right answer longest {rate:.0%} (chance {chance:.0%})" if t not in NAME_OPTION_TYPES and self.per_type[t] else ""
             lines.append(f"  {t:18s} {QUESTION_TYPES[t]:10s} {self.per_type[t]:4d}{extra}")
         for qid, probs in self.problems.items():
             lines.append(f"INVALID {qid}:")
@@ -247,11 +247,11 @@ class Checker:
             p.append(f"{len(opts)} options (need 4–5)")
         if len({_n(o.text) for o in opts}) != len(opts):
             p.append("options are not distinct")
-        want = 2 if q.type == "select_two" else 1
+        want = 2 if q.type in ("select_two", "scenario_pair") else 1
         n_right = sum(o.correct for o in opts)
         if q.n_correct != want or n_right != want:
             p.append(f"{n_right} right options, n_correct={q.n_correct}, expected {want}")
-        if q.type == "select_two" and len(opts) != 5:
+        if want == 2 and len(opts) != 5:
             p.append("select-two needs exactly 5 options")
         if not q.explanation.strip() or f"{q.source.file}:{q.source.line}" not in q.explanation:
             p.append("explanation does not cite the source file:line")
@@ -261,7 +261,7 @@ class Checker:
         p += self._check_source(q)
         if q.type == "definition_term":
             p += self._check_definition(q)
-        elif q.type == "scenario_service":
+        elif q.type in ("scenario_service", "scenario_pair"):
             p += self._check_scenario(q)
         else:
             p += self._check_statements(q)
@@ -304,37 +304,43 @@ class Checker:
         return p
 
     def _check_scenario(self, q: Question) -> list[str]:
+        """Which-service questions, one need (scenario_service) or two (scenario_pair): each right
+        option is the one service that has a capability stated in the stem, quoting its bullet; each
+        wrong option is listed for every stated capability, and has none of them."""
         p = []
-        if self.table.kinds.get(q.topic) not in ("service", "tool"):
-            p.append(f"{q.topic} is not a service or tool in {CAPS_FILE}, yet answers 'which service'")
-        caps = [c for c in self.table.caps
-                if (c.get("has") or {}).get(q.topic) and self._evidence(q.topic, str((c["has"][q.topic] or {}).get("evidence", ""))) is not None
-                and self._evidence(q.topic, str(c["has"][q.topic]["evidence"])).line == q.source.line]
-        cap_ids = {c["id"] for c in caps}
         right = [o for o in q.options if o.correct]
-        if not right or right[0].text != q.topic:
-            p.append("the right option is not the topic's name")
-        if not caps:
-            p.append(f"no capability has {q.topic} with the quoted bullet as evidence")
+        if q.topic not in [o.text for o in right]:
+            p.append("the topic is not among the right options")
+        caps = []
+        for o in right:
+            if self.table.kinds.get(o.text) not in ("service", "tool") or o.text not in self.terms:
+                p.append(f"{o.text} is not a glossary service or tool in {CAPS_FILE}, yet answers 'which service'")
+            found = [c for c in self.table.caps
+                     if (cell := (c.get("has") or {}).get(o.text, "missing")) != "missing"
+                     and (e := self._evidence(o.text, str((cell or {}).get("evidence", "")))) is not None and e.line == o.line]
+            if not found:
+                p.append(f"no capability has {o.text} with the bullet at line {o.line} as evidence")
+            caps += found
         for c in caps:
             if len(c.get("has") or {}) != 1:
                 p.append(f"capability {c['id']}: {len(c['has'])} services have it; another could fit the scenario")
             scenario = c.get("scenario") or {}
-            if _n(scenario.get("need", "")) not in _n(q.stem) or _n(scenario.get("constraint", "")) not in _n(q.stem):
+            if not scenario.get("need") or _n(scenario["need"]) not in _n(q.stem) or _n(scenario.get("constraint", "")) not in _n(q.stem):
                 p.append(f"the stem does not state the need and constraint of {c['id']}")
+            e = self._evidence(next(iter(c["has"])), str(c["has"][next(iter(c["has"]))].get("evidence", "")))
+            if e and e.label and _n(e.label) in _n(q.stem):
+                p.append(f"the stem quotes the glossary label '{e.label}'")
         for o in q.options:
             if _mentions(q.stem, self._names(o.text)):
                 p.append(f"the stem names the option {o.text}")
             if o.correct:
                 continue
             row = self._row(o)
-            if row is None or row.kind != "fact" or row.service != o.text or row.capability not in cap_ids:
+            if row is None or row.kind != "fact" or row.service != o.text or row.capability not in {c["id"] for c in caps}:
                 p.append(f"wrong option {o.text} does not cite its row of the scenario's capability")
-            elif row.support == "has":
-                p.append(f"wrong option {o.text} has the capability {row.capability}")
-        e = self._entry(q.source.term, q.source.section, q.source.line)
-        if e and e.label and _n(e.label) in _n(q.stem):
-            p.append(f"the stem quotes the glossary label '{e.label}'")
+            for c in caps:
+                if o.text not in {**(c.get("partly") or {}), **(c.get("lacks") or {})}:
+                    p.append(f"wrong option {o.text} is not listed as partly/lacks for {c['id']}: it might fit")
         return p
 
     def _check_statements(self, q: Question) -> list[str]:
