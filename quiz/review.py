@@ -32,6 +32,16 @@ class Reviewed:
     id: str
     verdict: Verdict
     reason: str
+    digest: str = ""  # what the question said when it was reviewed (see ``digest``)
+
+
+def digest(q) -> str:
+    """The stem and the options with their keys: an edit of capabilities.yaml or the glossary that
+    changes what a reviewed question says makes its verdict stale (counted as unreviewed)."""
+    import hashlib
+
+    body = "\n".join([q.stem, *sorted(f"{o.correct}:{o.text}" for o in q.options)])
+    return hashlib.sha1(body.encode("utf-8")).hexdigest()[:10]
 
 
 @dataclass
@@ -48,7 +58,8 @@ class Review:
         out: dict[str, Counter] = {}
         for q in questions:
             r = self.items.get(q.id)
-            out.setdefault(q.type, Counter())[r.verdict.value if r else "unreviewed"] += 1
+            fresh = r is not None and (not r.digest or r.digest == digest(q))
+            out.setdefault(q.type, Counter())[r.verdict.value if fresh else "unreviewed"] += 1
         return out
 
 
@@ -65,7 +76,7 @@ def load_review(path: str | Path) -> Review:
     review = Review(file=path.name)
     for qid, row in (data.get("questions") or {}).items():
         try:
-            review.items[qid] = Reviewed(qid, Verdict(row["verdict"]), str(row.get("reason", "")))
+            review.items[qid] = Reviewed(qid, Verdict(row["verdict"]), str(row.get("reason", "")), str(row.get("digest", "")))
         except (KeyError, TypeError, ValueError):
             raise QuizError(f"{path.name}: question {qid}: verdict must be good, acceptable or flawed") from None
     return review
@@ -77,9 +88,11 @@ def save_review(path: str | Path, review: Review, questions: dict) -> None:
     for qid in sorted(review.items, key=lambda i: (i.split(":")[0], i)):
         r = review.items[qid]
         q = questions.get(qid)
-        rows[qid] = {"verdict": r.verdict.value, "reason": r.reason, **({"stem": q.stem[-60:]} if q else {})}
+        rows[qid] = {"verdict": r.verdict.value, "reason": r.reason,
+                     **({"digest": digest(q), "stem": q.stem[-60:]} if q else {"digest": r.digest})}
     head = ("# Reviewed questions: verdict per id (good / acceptable / flawed) and why, judged by the rubric\n"
             "# (key right, every distractor wrong in reality, stem unambiguous, tests understanding).\n"
-            "# Flawed ids are never drawn. `stem` is the end of the stem, only to help a reader.\n")
+            "# Flawed ids are never drawn. `digest` is what the question said when reviewed: after an edit that\n"
+            "# changes it, the verdict counts as unreviewed until someone reviews it again. `stem` helps a reader.\n")
     Path(path).write_text(head + yaml.safe_dump({"questions": rows}, allow_unicode=True, sort_keys=False, width=200),
                           encoding="utf-8")
