@@ -8,6 +8,8 @@ Examples::
     python -m quiz --review                 # missed questions that FSRS says are due, then other open mistakes
     python -m quiz --stats                  # accuracy per topic from the history
     python -m quiz --list-topics / --list-types
+    python -m quiz --anki deck.apkg          # the whole question bank as an Anki deck (--topics/--types filter it)
+    python -m quiz --anki missed.apkg --missed   # only the questions you answered wrong
 
 Exit status: 0 done; 2 bad request (unknown topic/type, --n not positive, more questions than the
 glossary yields - the message says how many there are); 3 the history database is corrupt, locked
@@ -126,6 +128,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stats", action="store_true", help="print accuracy per topic from the history")
     p.add_argument("--list-types", action="store_true", help="list the question types")
     p.add_argument("--list-topics", action="store_true", help="list the topics (terms) of the glossary")
+    p.add_argument("--anki", metavar="FILE", help="write an Anki deck (.apkg) of the question bank instead of a quiz")
+    p.add_argument("--missed", action="store_true", help="with --anki: only the questions you answered wrong (from the history)")
     p.add_argument("--config", help="path to config.yaml (default: the project's, or $STUDY_CONFIG)")
     p.add_argument("--history", help="history database (default: config quiz.history_db)")
     return p
@@ -238,6 +242,28 @@ def _print_stats(history, out: TextIO) -> None:
             print(f"  #{aid} {row[0].at[:16].replace('T', ' ')}: {cells}", file=out)
 
 
+def _export_anki(generator, path: str, topics: list[str], types: list[str], missed_ids: list[str] | None, out: TextIO) -> int:
+    """The bank (never a question reviewed as flawed), or the learner's missed questions as the bank
+    asks them now (ids the glossary no longer yields are left out)."""
+    from .anki import export_anki
+
+    if missed_ids is None:
+        ids, deck = sorted(i for i in generator.bank if i not in generator.blocked), "AWS ML 用語集クイズ"
+    else:
+        ids, deck = missed_ids, "AWS ML 用語集クイズ（間違えた問題）"
+    questions = [q for q in generator.questions(ids) if q.topic in topics and q.type in types]
+    if not questions:
+        print("書き出す問題がありません。" + ("間違えた問題があると、ここに出てきます。" if missed_ids is not None else ""), file=out)
+        return 0
+    try:
+        n = export_anki(questions, path, deck)
+    except OSError as e:
+        print(f"error: cannot write {path}: {e}", file=sys.stderr)
+        return EXIT_BAD_REQUEST
+    print(f"{n} 問を Anki のデッキ {path} に書き出しました。", file=out)
+    return 0
+
+
 # ------------------------------------------------------------------------------------- main
 
 def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
@@ -292,7 +318,17 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: 
     seed = _seed(args.seed)
 
     review_ids: list[str] = []
-    if args.review or not args.json:
+    if args.missed and not args.anki:
+        print("error: --missed goes with --anki FILE", file=sys.stderr)
+        return EXIT_BAD_REQUEST
+    missed_ids: list[str] | None = None
+    if args.anki and args.missed:
+        try:
+            missed_ids = [m.question_id for m in history.missed_questions()]
+        except HistoryError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_HISTORY
+    if (args.review or not args.json) and not args.anki:
         # Open the history before the quiz: a corrupt or locked file must stop us before the learner
         # has answered anything, not after.
         try:
@@ -314,6 +350,8 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: 
             print(f"error: {e}", file=sys.stderr)
             return EXIT_LOAD
 
+    if args.anki:
+        return _export_anki(generator, args.anki, topics, types, missed_ids, out)
     if args.review:
         # Ids the glossary no longer yields (their entry was removed or relabelled) cannot be asked.
         available = generator.questions(review_ids, seed)
