@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
+from pathlib import Path
 from typing import Iterable, Mapping
 
 import numpy as np
@@ -47,7 +48,10 @@ class QuizGenerator:
 
     def __init__(self, glossary: Glossary, similarity, *, n_options: int = 4,
                  extra_aliases: Mapping[str, Iterable[str]] | None = None,
-                 capabilities: Capabilities | None = None, review: Review | None = None):
+                 capabilities: Capabilities | None = None, review: Review | None = None,
+                 knowledge_dir: str | Path | None = None):
+        """``knowledge_dir``: read capabilities.yaml and quiz_review.yaml from there (unless passed
+        directly). Without either, every term gets only the conservative definition question."""
         self.glossary = glossary
         self.sim = as_similarity(similarity)
         self.near = float(getattr(self.sim, "near_duplicate", E5_NEAR_DUPLICATE))
@@ -55,6 +59,12 @@ class QuizGenerator:
         self.terms = list(glossary.terms)
         self.extra_aliases = {k: tuple(v) for k, v in (extra_aliases or {}).items()}
         self.aliases = {t.name: merge_aliases(term_aliases(t), self.extra_aliases.get(t.name, ())) for t in self.terms}
+        if knowledge_dir is not None and capabilities is None:
+            from .capabilities import capabilities_path, load_capabilities
+            from .review import FILE_NAME, load_review
+
+            capabilities = load_capabilities(capabilities_path(knowledge_dir), glossary)
+            review = review or load_review(Path(knowledge_dir) / FILE_NAME)
         self.caps = capabilities or Capabilities(file="capabilities.yaml")
         self.review = review or Review()
         self.bank: dict[str, Question] = {}

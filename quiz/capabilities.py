@@ -231,8 +231,10 @@ def _capability(r: _Reader, caps: Capabilities, i: int, raw: Any) -> Capability:
                 why = r.need(why, fp, str, f"why of {cid} › {support.value} › {service}")
             evidence, section = None, ""
             term = r.glossary.term(service)
-            if support is Support.HAS and term is not None:
-                ref = r.need(cell.get("evidence"), fp, str, f"evidence of {cid} › has › {service} (a glossary term)")
+            if support is Support.HAS and term is not None and cell.get("evidence"):
+                # Without evidence the fact stands, but no question uses it as a right answer: a
+                # neighbour that becomes a glossary term keeps working until an editor adds one.
+                ref = r.need(cell.get("evidence"), fp, str, f"evidence of {cid} › has › {service}")
                 section, evidence = r.entry(term, ref, fp)
             facts.append(Fact(cid, service, support, why, source, r.line_of[fp], evidence, section))
     return Capability(cid, str(raw.get("area", "")), claim, r.line_of[p], tuple(facts),

@@ -33,7 +33,8 @@ def knowledge(project_config):
 @pytest.fixture(scope="module")
 def gen(knowledge, embed, project_config):
     glossary = load_glossary(knowledge)
-    return QuizGenerator(glossary, embed, extra_aliases=load_extra_aliases(project_config.aliases_file, glossary))
+    return QuizGenerator(glossary, embed, extra_aliases=load_extra_aliases(project_config.aliases_file, glossary),
+                         knowledge_dir=knowledge)
 
 
 @pytest.fixture(scope="module")
