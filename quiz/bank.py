@@ -137,9 +137,10 @@ class QuizGenerator:
 
     def build(self, n: int, topics: Iterable[str] | None = None, types: Iterable[str] | None = None,
               seed: int | str | None = None, *, allow_fewer: bool = False) -> list[Question]:
-        """Round-robin over topics × types (diagonally, so the first |topics| questions cover every
-        topic and a run of consecutive questions covers the types too), each cell drawing at random
-        from its share of the bank and preferring questions whose facts this quiz has not used yet.
+        """Round-robin over topics (each round gives every topic one question, so topics stay within
+        one question of each other), and within a topic over the types it has (rotated per topic, so
+        a run of consecutive questions covers the types too); each cell draws at random from its
+        share of the bank, preferring questions whose facts this quiz has not used yet.
 
         ``n`` larger than what the filters allow raises NotEnoughQuestions (with the count), unless
         ``allow_fewer``: a silent short quiz would look like a bug to the learner."""
@@ -166,18 +167,20 @@ class QuizGenerator:
         picks: list[str] = []
         used: set[str] = set()
         target = min(n, available)
+        rounds = 0
         while len(picks) < target:
-            for d in range(len(type_list)):
-                for ti, topic in enumerate(topic_list):
-                    if len(picks) >= target:
-                        break
-                    pool = pools[(topic, type_list[(ti + d) % len(type_list)])]
-                    if not pool:
-                        continue
-                    j = next((i for i, qid in enumerate(pool) if not (self._keys[qid] & used)), 0)
-                    qid = pool.pop(j)
-                    picks.append(qid)
-                    used |= self._keys[qid]
+            for ti, topic in enumerate(topic_list):
+                if len(picks) >= target:
+                    break
+                kinds = [y for y in type_list if pools[(topic, y)]]
+                if not kinds:
+                    continue
+                pool = pools[(topic, kinds[(rounds + ti) % len(kinds)])]
+                j = next((i for i, qid in enumerate(pool) if not (self._keys[qid] & used)), 0)
+                qid = pool.pop(j)
+                picks.append(qid)
+                used |= self._keys[qid]
+            rounds += 1
         return [self.shuffled(self.bank[qid], seed) for qid in picks]
 
     def draw_exam(self, n: int, seed: int | str | None = None, topics: Iterable[str] | None = None) -> list[Question]:
