@@ -13,7 +13,9 @@ from indexer.glossary import Term
 
 from .capabilities import Capabilities, Kind, Support
 from .model import Question
-from .options import claim_option, evidence_ref, qid, rng_for, take_alike
+from itertools import combinations
+
+from .options import claim_option, evidence_ref, qid, rng_for, stands_out, take_alike
 
 
 def claim_questions(term: Term, caps: Capabilities, n_options: int = 4) -> Iterable[Question]:
@@ -29,9 +31,10 @@ def claim_questions(term: Term, caps: Capabilities, n_options: int = 4) -> Itera
 
     def make(qtype: str, right: list, n_wrong: int, stem: str) -> Question | None:
         id_ = qid(qtype, [name, *(c.id for c, _ in right)])
-        wrong = take_alike(groups, n_wrong, [c.claim for c, _ in right], lambda x: x[0].claim, rng_for(id_))
+        ranked = take_alike(groups, sum(map(len, groups)), [c.claim for c, _ in right], lambda x: x[0].claim, rng_for(id_))
+        wrong = next((list(w) for w in combinations(ranked, n_wrong) if not _giveaway(qtype, right, w)), None)
         if not wrong:
-            return None
+            return None  # every choice of wrong options would let the wording give the answer away
         refs = tuple(evidence_ref(f, name) for _, f in right)
         false_is_answer = qtype == "not_statement"  # the one false statement is the answer
         options = [claim_option(c, f, name, caps, is_answer=not false_is_answer) for c, f in right]
@@ -56,3 +59,10 @@ def claim_questions(term: Term, caps: Capabilities, n_options: int = 4) -> Itera
                  f"{lead}{name} でできることの説明として誤っているものはどれですか？")
         if q:
             yield q
+
+
+def _giveaway(qtype: str, right: list, wrong) -> bool:
+    rights, wrongs = [c.claim for c, _ in right], [c.claim for c, _ in wrong]
+    if qtype == "not_statement":  # the one false statement is the answer
+        return stands_out(wrongs, rights)
+    return stands_out(rights, wrongs)

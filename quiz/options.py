@@ -109,3 +109,20 @@ def take_alike(groups: Sequence[Sequence], k: int, anchors: Sequence[str], text_
         group.sort(key=score, reverse=True)
         out += group[: k - len(out)]
     return out if len(out) == k else []
+
+
+def _alike(a: str, b: str) -> float:
+    x, y = _bigrams(a), _bigrams(b)
+    return len(x & y) / max(1, len(x | y))
+
+
+def stands_out(answers: Sequence[str], others: Sequence[str]) -> bool:
+    """Would wording alone find the answer? One answer: it is the option least like the rest (the
+    odd one out by vocabulary). Two answers: they are more alike to each other than either is to
+    any other option. Measured on shared character pairs, so it needs no model."""
+    texts = [*answers, *others]
+    if len(answers) == 1:
+        mean = [sum(_alike(t, u) for j, u in enumerate(texts) if j != i) / (len(texts) - 1) for i, t in enumerate(texts)]
+        return mean[0] == min(mean)
+    within = _alike(answers[0], answers[1])
+    return within > max(_alike(a, o) for a in answers for o in others)
