@@ -329,7 +329,8 @@ def test_same_seed_same_quiz_other_seed_other_quiz(gen):
 
 
 def test_filters(gen):
-    qs = gen.build(8, topics=["debugger", "ＥｖｅｎｔＢｒｉｄｇｅ"], types=["select-two", "誤っているもの"], seed=3)
+    topics, types = ["debugger", "ＥｖｅｎｔＢｒｉｄｇｅ"], ["select-two", "誤っているもの"]
+    qs = gen.build(gen.count(topics, types), topics=topics, types=types, seed=3)
     assert {q.topic for q in qs} == {"Amazon SageMaker Debugger", "Amazon EventBridge"}
     assert {q.type for q in qs} == {"select_two", "not_statement"}
 
