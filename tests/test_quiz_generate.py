@@ -329,9 +329,9 @@ def test_same_seed_same_quiz_other_seed_other_quiz(gen):
 
 
 def test_filters(gen):
-    topics, types = ["debugger", "ＥｖｅｎｔＢｒｉｄｇｅ"], ["select-two", "誤っているもの"]
+    topics, types = ["tensorboard", "ＥｖｅｎｔＢｒｉｄｇｅ"], ["select-two", "誤っているもの"]
     qs = gen.build(gen.count(topics, types), topics=topics, types=types, seed=3)
-    assert {q.topic for q in qs} == {"Amazon SageMaker Debugger", "Amazon EventBridge"}
+    assert {q.topic for q in qs} == {"TensorBoard", "Amazon EventBridge"}
     assert {q.type for q in qs} == {"select_two", "not_statement"}
 
 
