@@ -14,7 +14,7 @@ from quiz.capabilities import CapabilitiesError, Kind, Support, load_capabilitie
 from quiz.generate import QuizGenerator, build_quiz, resolve_topics, resolve_types
 from quiz.review import Review, Reviewed, Verdict, digest
 from quiz.model import QUESTION_TYPES, NotEnoughQuestions, Question, QuizError
-from quiz.names import MASK, labels_overlap, mask, names_any, section_kind, term_aliases
+from quiz.names import MASK, mask, names_any, term_aliases
 from quiz.scoring import score
 from quiz.similarity import CallableSimilarity, CharNgramSimilarity
 from quiz.validate import Checker
@@ -84,24 +84,6 @@ def test_aliases_yaml_names_are_masked_and_resolve_topics(tmp_path, glossary):
     bad = tmp_path / "bad.yaml"
     bad.write_text("terms: [oops", encoding="utf-8")
     assert "イベントブリッジ" not in load_extra_aliases(bad, g).get("Amazon EventBridge", ())  # degrades, no crash
-
-
-def test_labels_overlap_catches_shared_features():
-    assert labels_overlap("プロファイリング", "プロファイリング")
-    assert labels_overlap("フレームワーク互換性", "ﾌﾚｰﾑﾜｰｸ互換性")  # NFKC
-    assert labels_overlap("リアルタイムモニタリング", "リアルタイム更新")
-    assert labels_overlap("交差検証", "クロスバリデーション")  # synonyms
-    assert labels_overlap("チーム協業", "コラボレーション")
-    assert not labels_overlap("イベントバス", "カスタムルール")
-
-
-def test_section_kinds_group_comparable_sections():
-    assert section_kind("一般的なユースケース") == section_kind("機械学習での一般的なユースケース") == "usecase"
-    assert section_kind("主な特徴") == section_kind("主要機能") == section_kind("ターゲットタイプ") == "feature"
-    assert section_kind("AWSとの統合") == section_kind("機械学習との統合") == "integration"
-    assert section_kind("防止策と対策") == section_kind("AWSでの対策") == "countermeasure"
-    assert section_kind("検出方法") == "detection"
-    assert section_kind("基本概念") == "concept"
 
 
 # ------------------------------------------------------------------------------- capabilities.yaml
