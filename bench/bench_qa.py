@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from indexer.config import load_config
     from indexer.embedder import Embedder, ModelMissingError
-    from indexer.loader import load_resources
+    from indexer.loader import open_resources
     from indexer.store import IndexCorruptError, IndexMissingError, build_index
     from qa import build_answerer
     from qa.eval import load_questions
@@ -69,13 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     tmp = None
     t = time.perf_counter()
     try:
-        resources = load_resources(config, embedder=embedder)
+        resources = open_resources(config, embedder=embedder)
         figures["index"] = str(config.index_dir)
     except (IndexMissingError, IndexCorruptError):
         tmp = tempfile.TemporaryDirectory(prefix="bench-qa-")
         config = config.with_paths(index_dir=Path(tmp.name) / "index", cache_file=Path(tmp.name) / "cache.sqlite")
         build_index(config, embedder_factory=lambda: embedder)
-        resources = load_resources(config, embedder=embedder)
+        resources = open_resources(config, embedder=embedder)
         figures["index"] = f"built in {tmp.name}"
     figures["index_load_s"] = time.perf_counter() - t
 

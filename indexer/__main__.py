@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .cli_text import progress_text, report_text, staleness_text
 from .config import load_config
-from .glossary import GlossaryError
-from .store import IndexCorruptError, build_index, check_staleness
+from .errors import KnowledgeError
+from .progress import BuildProgress
+from .store import build_index, check_staleness
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,37 +27,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="rebuild everything, ignoring the embedding cache")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, only the summary line")
     args = parser.parse_args(argv)
-    config = load_config(args.config)
+    try:
+        config = load_config(args.config)
+        if args.check:
+            state = check_staleness(config)
+            print(("stale: " if state.stale else "fresh: ") + staleness_text(state))
+            return 1 if state.stale else 0
+        report = _build(config, full=args.full, quiet=args.quiet)
+    except KnowledgeError as e:
+        print(f"error: {e}\nThe previous index (if any) is unchanged.", file=sys.stderr)
+        return 2
+    print(report_text(report))
+    return 0
 
-    if args.check:
-        state = check_staleness(config)
-        print(("stale: " if state.stale else "fresh: ") + state.describe())
-        return 1 if state.stale else 0
 
+def _build(config, *, full: bool, quiet: bool):
+    """build_index with a terminal progress bar (unless quiet)."""
     bar = None
-    if not args.quiet:
+    if not quiet:
         from tqdm import tqdm
 
         bar = tqdm(total=100, file=sys.stderr, leave=False, bar_format="{percentage:3.0f}%|{bar:30}| {desc}")
 
-    def progress(fraction: float, message: str) -> None:
+    def progress(event: BuildProgress) -> None:
         if bar is not None:
-            bar.n = int(fraction * 100)
-            bar.set_description_str(message)
+            bar.n = int(event.fraction * 100)
+            bar.set_description_str(progress_text(event))
 
     try:
-        report = build_index(config, full=args.full, progress=progress)
-    except GlossaryError as e:
-        print(f"error: {e}\nThe previous index (if any) is unchanged.", file=sys.stderr)
-        return 2
-    except IndexCorruptError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        return build_index(config, full=full, progress=progress)
     finally:
         if bar is not None:
             bar.close()
-    print(report.summary())
-    return 0
 
 
 if __name__ == "__main__":

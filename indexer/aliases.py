@@ -11,9 +11,13 @@ from typing import Iterable
 
 import yaml
 
+from .errors import ErrorKind, KnowledgeError
 
-class AliasError(ValueError):
+
+class AliasError(KnowledgeError, ValueError):
     """aliases.yaml exists but cannot be used; the message names the file and the problem."""
+
+    kind = ErrorKind.ALIASES
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from .errors import ConfigError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
 
@@ -67,13 +69,24 @@ def _resolve(base: Path, value: str | os.PathLike) -> Path:
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:
-    """Read the YAML file (or $STUDY_CONFIG, or the project's config.yaml), filling in defaults."""
+    """Read the YAML file (or $STUDY_CONFIG, or the project's config.yaml), filling in defaults.
+
+    Raises ConfigError (a KnowledgeError) with the file named when it cannot be used."""
     path = Path(path or os.environ.get("STUDY_CONFIG") or DEFAULT_CONFIG)
+    try:
+        return _config_from(path)
+    except (OSError, ValueError, TypeError, yaml.YAMLError) as e:
+        if isinstance(e, ConfigError):
+            raise
+        raise ConfigError(f"{path}: {e}") from None
+
+
+def _config_from(path: Path) -> Config:
     raw = {}
     if path.exists():
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if not isinstance(raw, dict):
-            raise ValueError(f"{path}: expected a mapping at the top level")
+            raise ConfigError(f"{path}: expected a mapping at the top level")
     base = path.resolve().parent
     defaults = Config()
     model = ModelConfig(**{**defaults.model.__dict__, **(raw.get("model") or {})})

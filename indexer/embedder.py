@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from .config import Config
+from .errors import ErrorKind, KnowledgeError
 
 # No model hub is reachable here; a local folder must never trigger a download attempt.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -19,8 +20,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-class ModelMissingError(RuntimeError):
+class ModelMissingError(KnowledgeError, RuntimeError):
     """The configured model folder does not exist: the set-up step has not run."""
+
+    kind = ErrorKind.MODEL_MISSING
 
 
 class Embedder:

@@ -13,11 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .errors import ErrorKind, KnowledgeError
+from .text import contains
+
 INTRO = "概要"  # the name a term's intro paragraph goes by when cited or quizzed
 
 
-class GlossaryError(ValueError):
+class GlossaryError(KnowledgeError, ValueError):
     """A problem in a glossary file, pointing at the line an editor has to fix."""
+
+    kind = ErrorKind.GLOSSARY
 
     def __init__(self, file: str | Path, line: int, message: str):
         self.file = str(file)
@@ -81,6 +86,18 @@ class Term:
         return next((s for s in self.sections if s.heading == heading), None)
 
 
+def _section_has(section: Section, query: str) -> bool:
+    return any(contains(text, query) for text in [section.heading, *(f"{e.label} {e.text}" for e in section.entries)])
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    """A term found by ``Glossary.search`` and the sections of it that contain the words."""
+
+    term: Term
+    sections: tuple[Section, ...]
+
+
 @dataclass(frozen=True)
 class Glossary:
     terms: tuple[Term, ...]
@@ -88,6 +105,19 @@ class Glossary:
 
     def term(self, name: str) -> Term | None:
         return next((t for t in self.terms if name in t.names), None)
+
+    def search(self, query: str) -> list[TermMatch]:
+        """Terms whose name, intro, headings or entries contain ``query`` (case and width ignored),
+        in glossary order; an empty query matches every term and marks no section."""
+        query = query.strip()
+        if not query:
+            return [TermMatch(t, ()) for t in self.terms]
+        found = []
+        for term in self.terms:
+            sections = tuple(s for s in term.sections if _section_has(s, query))
+            if sections or contains(term.name, query) or contains(term.intro, query):
+                found.append(TermMatch(term, sections))
+        return found
 
     @property
     def term_names(self) -> list[str]:

@@ -1,13 +1,16 @@
-"""What the Q&A, the quiz and the app share: the glossary, the index and the model, loaded once.
+"""``open_resources(config)``: the one way every front end (the app, ``python -m qa``,
+``python -m quiz``, the benchmarks) opens the glossary, the index and the model.
 
 The loader compares the glossary on disk with the index's manifest on every load, so a stale
 index is reported (and the app can offer a rebuild) instead of silently serving old answers.
+Everything that can go wrong is a ``KnowledgeError`` with a message for a person.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Sequence
+from typing import Callable, Sequence, Union
 
 import numpy as np
 
@@ -16,20 +19,39 @@ from .chunks import Chunk
 from .config import Config, load_config
 from .embedder import Embedder
 from .glossary import Glossary, load_glossary
-from .store import GlossaryIndex, Staleness, check_staleness
+from .store import GlossaryIndex, IndexCorruptError, IndexMissingError, Staleness, check_staleness
+
+EmbedderSource = Union[Embedder, Callable[[], Embedder], None]
 
 
 @dataclass
 class Resources:
+    """The glossary, its index (None when opened with ``require_index=False`` and there is none)
+    and the model, which is loaded on first use: listing topics or checking a request needs no model."""
+
     config: Config
     glossary: Glossary
-    index: GlossaryIndex
-    embedder: Embedder
+    index: GlossaryIndex | None
     staleness: Staleness
+    embedder_factory: Callable[[], Embedder] = field(repr=False)
+    _embedder: Embedder | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The model, loaded once (raises ModelMissingError when the set-up has not run)."""
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = self.embedder_factory()
+            return self._embedder
 
     @property
     def chunks(self) -> list[Chunk]:
-        return self.index.chunks
+        return self.index.chunks if self.index is not None else []
+
+    @property
+    def manifest(self) -> dict | None:
+        return self.index.manifest if self.index is not None else None
 
     @property
     def stale(self) -> bool:
@@ -40,21 +62,49 @@ class Resources:
         return EmbeddingCache(self.config.cache_file)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        """Passage vectors through the shared cache: the quiz embeds single entries this way."""
-        vectors, _ = embed_with_cache(list(texts), self.embedder.embed_passages, self._cache, self.embedder.model_id, "passage")
+        """Passage vectors through the shared cache: the quiz embeds single entries this way, and
+        only texts the cache lacks load the model."""
+        embedder = None
+
+        def embed(todo: list[str]) -> np.ndarray:
+            nonlocal embedder
+            embedder = embedder or self.embedder
+            return embedder.embed_passages(todo)
+
+        vectors, _ = embed_with_cache(list(texts), embed, self._cache, self.config.model_path, "passage")
         return vectors
 
     def check(self) -> Staleness:
         """Re-read the knowledge hashes (cheap) so a long-running app notices edits."""
-        self.staleness = check_staleness(self.config, self.index.manifest)
+        self.staleness = check_staleness(self.config, self.manifest)
         return self.staleness
 
 
-def load_resources(config: Config | None = None, embedder: Embedder | None = None) -> Resources:
-    """Raises GlossaryError, IndexMissingError, IndexCorruptError or ModelMissingError with a
-    message meant for a person; the callers show it rather than a traceback."""
+def _factory(config: Config, embedder: EmbedderSource) -> Callable[[], Embedder]:
+    if embedder is None:
+        return lambda: Embedder(config)
+    if callable(embedder):
+        return embedder
+    return lambda: embedder  # an already-loaded model (tests pass look-alikes too)
+
+
+def open_resources(config: Config | None = None, *, embedder: EmbedderSource = None,
+                   require_index: bool = True) -> Resources:
+    """Glossary + index + (lazily) the model.
+
+    ``embedder`` is a loaded model or a function that loads one (the app passes its cached model);
+    by default the configured model is loaded on first use. With ``require_index=False`` a missing
+    or unreadable index is not an error (the quiz needs only the glossary and the model).
+    Raises KnowledgeError: GlossaryError, IndexMissingError, IndexCorruptError, ConfigError.
+    """
     config = config or load_config()
     glossary = load_glossary(config.knowledge_dir)
-    index = GlossaryIndex.load(config.index_dir)
-    embedder = embedder or Embedder(config)
-    return Resources(config, glossary, index, embedder, check_staleness(config, index.manifest))
+    try:
+        index = GlossaryIndex.load(config.index_dir)
+    except (IndexMissingError, IndexCorruptError):
+        if require_index:
+            raise
+        index = None
+    staleness = check_staleness(config, index.manifest) if index is not None else Staleness(missing=True)
+    return Resources(config=config, glossary=glossary, index=index, staleness=staleness,
+                     embedder_factory=_factory(config, embedder))

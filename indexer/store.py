@@ -26,18 +26,23 @@ import numpy as np
 from .cache import EmbeddingCache, embed_with_cache
 from .chunks import Chunk, make_chunks
 from .config import Config
+from .errors import ErrorKind, KnowledgeError
 from .glossary import Entry, knowledge_files, load_glossary
+from .progress import BuildProgress, ProgressListener, Stage
 
 FORMAT_VERSION = 1
-Progress = Callable[[float, str], None]
 
 
-class IndexMissingError(RuntimeError):
+class IndexMissingError(KnowledgeError, RuntimeError):
     """No index has been built yet (or it was deleted)."""
 
+    kind = ErrorKind.INDEX_MISSING
 
-class IndexCorruptError(RuntimeError):
+
+class IndexCorruptError(KnowledgeError, RuntimeError):
     """The files on disk disagree with each other; rebuilding fixes it."""
+
+    kind = ErrorKind.INDEX_CORRUPT
 
 
 def file_hashes(knowledge_dir: Path) -> dict[str, str]:
@@ -133,15 +138,6 @@ class BuildReport:
     full: bool = False
     index_dir: str = ""
 
-    def summary(self) -> str:
-        if self.up_to_date:
-            return f"index up to date: {self.chunk_count} chunks, nothing to do ({self.seconds:.2f} s)"
-        kind = "index rebuilt from scratch" if self.full else "index built"
-        return (
-            f"{kind}: {self.chunk_count} chunks — {self.added} added, {self.changed} changed, "
-            f"{self.removed} removed, {self.reused} reused; {self.embedded} embedded in {self.seconds:.2f} s"
-        )
-
 
 @dataclass
 class Staleness:
@@ -156,17 +152,6 @@ class Staleness:
     @property
     def stale(self) -> bool:
         return self.missing or self.model_changed or bool(self.added or self.changed or self.removed)
-
-    def describe(self) -> str:
-        if self.missing:
-            return "no index has been built yet"
-        parts = []
-        if self.model_changed:
-            parts.append("the configured model differs from the index's")
-        for label, files in (("changed", self.changed), ("added", self.added), ("removed", self.removed)):
-            if files:
-                parts.append(f"{label}: {', '.join(files)}")
-        return "; ".join(parts) if parts else "index is up to date"
 
 
 def read_manifest(index_dir: Path) -> dict | None:
@@ -219,7 +204,7 @@ def _swap_in(build_dir: Path, index_dir: Path) -> None:
 def build_index(
     config: Config,
     full: bool = False,
-    progress: Progress | None = None,
+    progress: ProgressListener | None = None,
     embedder_factory: Callable[[], object] | None = None,
 ) -> BuildReport:
     """Build or update the index. Raises GlossaryError before touching the previous index.
@@ -228,9 +213,9 @@ def build_index(
     unchanged glossary, or an edit reverted, costs no model load.
     """
     started = time.perf_counter()
-    progress = progress or (lambda fraction, message: None)
+    progress = progress or (lambda event: None)
     index_dir = Path(config.index_dir)
-    progress(0.0, "reading the glossary")
+    progress(BuildProgress(Stage.READING))
     glossary = load_glossary(config.knowledge_dir)  # a broken glossary stops here, old index untouched
     chunks = make_chunks(glossary)
     hashes = file_hashes(config.knowledge_dir)
@@ -250,7 +235,7 @@ def build_index(
         except (IndexMissingError, IndexCorruptError):
             fresh = False
     if fresh:
-        progress(1.0, "index up to date")
+        progress(BuildProgress(Stage.UP_TO_DATE))
         return BuildReport(chunk_count=len(chunks), reused=len(chunks), up_to_date=True,
                            seconds=time.perf_counter() - started, index_dir=str(index_dir))
 
@@ -268,21 +253,21 @@ def build_index(
     cache = EmbeddingCache(config.cache_file)
 
     def embed(texts: list[str]) -> np.ndarray:
-        progress(0.1, f"loading the model ({model_id})")
+        progress(BuildProgress(Stage.LOADING_MODEL))
         embedder = embedder_factory() if embedder_factory else _default_embedder(config)
         out = []
         step = max(1, config.model.batch_size)
         for start in range(0, len(texts), step):
             out.append(embedder.embed_passages(texts[start : start + step]))
             done = min(len(texts), start + step)
-            progress(0.2 + 0.7 * done / len(texts), f"embedding {done}/{len(texts)} chunks")
+            progress(BuildProgress(Stage.EMBEDDING, done, len(texts)))
         return np.vstack(out)
 
     texts = [c.text for c in chunks]
     vectors, report.embedded = embed_with_cache(texts, embed, None if full else cache, model_id, "passage")
     if full:
         cache.put_many(model_id, "passage", {c.content_hash: v for c, v in zip(chunks, vectors)})
-    progress(0.92, "writing the index")
+    progress(BuildProgress(Stage.WRITING))
 
     import faiss
 
@@ -292,7 +277,7 @@ def build_index(
     tmp_dir = builds / f".tmp-{build_dir.name}"
     with _exclusive(builds / ".lock"):
         _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_dir, build_dir, index_dir)
-    progress(1.0, "done")
+    progress(BuildProgress(Stage.DONE))
     report.seconds = time.perf_counter() - started
     return report
 

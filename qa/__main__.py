@@ -35,25 +35,22 @@ def _format(answer) -> str:
 
 def _load(config_path: str | None):
     """Resources + answerer, or a one-line message for a person (never a traceback)."""
+    from indexer.cli_text import staleness_text
     from indexer.config import load_config
-    from indexer.embedder import ModelMissingError
-    from indexer.glossary import GlossaryError
-    from indexer.loader import load_resources
-    from indexer.store import IndexCorruptError, IndexMissingError
+    from indexer.errors import KnowledgeError
+    from indexer.loader import open_resources
 
-    from .aliases import AliasError
     from .answerer import build_answerer
 
     try:
-        config = load_config(config_path)
-        resources = load_resources(config)
+        resources = open_resources(load_config(config_path))
         if resources.stale:
-            print(f"warning: the index is out of date ({resources.staleness.describe()}); "
+            print(f"warning: the index is out of date ({staleness_text(resources.staleness)}); "
                   "answers come from the last build. Run `python -m indexer` to update it.", file=sys.stderr)
         return build_answerer(resources), None
-    except (GlossaryError, IndexMissingError, IndexCorruptError, ModelMissingError, AliasError) as e:
+    except KnowledgeError as e:
         return None, str(e)
-    except (OSError, ValueError) as e:  # unreadable config, permissions, bad YAML in config
+    except OSError as e:  # permissions, a vanished file
         return None, f"{type(e).__name__}: {e}"
 
 

@@ -18,7 +18,7 @@ import yaml
 
 from indexer.glossary import Entry, Glossary, Term
 
-from .model import QuizError
+from indexer.errors import ErrorKind, KnowledgeError
 
 FILE_NAME = "capabilities.yaml"
 ROLES = ("cause", "symptom", "detection", "remedy")
@@ -36,8 +36,11 @@ class Support(str, Enum):
     LACKS = "lacks"
 
 
-class CapabilitiesError(QuizError):
-    """capabilities.yaml is malformed or contradicts the glossary; the message says file:line."""
+class CapabilitiesError(KnowledgeError, ValueError):
+    """capabilities.yaml (or quiz_review.yaml) is malformed or contradicts the glossary; the message
+    says file:line. A knowledge file an editor fixes, like a glossary error."""
+
+    kind = ErrorKind.GLOSSARY
 
 
 @dataclass(frozen=True)

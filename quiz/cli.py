@@ -33,70 +33,31 @@ from .model import QUESTION_TYPES, Question, QuizError
 EXIT_BAD_REQUEST, EXIT_HISTORY, EXIT_LOAD = 2, 3, 4
 
 
-class LoadError(RuntimeError):
-    """The glossary, the index fallback or the model could not be loaded; message for a person."""
+def open_quiz_resources(config):
+    """The glossary (and index, when built) through the shared ``open_resources``; the model loads
+    on first use, so checking a request costs no model load, and a quiz works before any index."""
+    from indexer.loader import open_resources
 
-
-def _load_config(path: str | None):
-    from indexer.config import load_config
-
-    try:
-        return load_config(path)
-    except (OSError, ValueError) as e:
-        raise LoadError(f"cannot read the configuration: {e}") from None
-
-
-def _load_glossary(config):
-    from indexer.glossary import GlossaryError, load_glossary
-
-    try:
-        return load_glossary(config.knowledge_dir)
-    except GlossaryError as e:
-        raise LoadError(f"the glossary has a problem: {e}") from None
-    except OSError as e:
-        raise LoadError(f"cannot read the glossary: {e}") from None
-
-
-def load_similarity(config):
-    """The shared Resources (cached E5 passages) when the index exists; otherwise the glossary and
-    an Embedder with the same embedding cache - the quiz does not need the FAISS index."""
-    from indexer.embedder import ModelMissingError
-    from indexer.store import IndexCorruptError, IndexMissingError
-
-    try:
-        from indexer.loader import load_resources
-
-        try:
-            return load_resources(config).embed_passages
-        except (IndexMissingError, IndexCorruptError, FileNotFoundError):
-            from indexer.cache import EmbeddingCache, embed_with_cache
-            from indexer.embedder import Embedder
-
-            embedder = Embedder(config)
-            cache = EmbeddingCache(config.cache_file)
-            return lambda texts: embed_with_cache(list(texts), embedder.embed_passages, cache, embedder.model_id, "passage")[0]
-    except ModelMissingError as e:
-        raise LoadError(str(e)) from None
-    except (OSError, ValueError) as e:
-        raise LoadError(f"cannot load the embedding model {config.model_path}: {e}") from None
+    return open_resources(config, require_index=False)
 
 
 def load_generator(config_path: str | None = None):
-    config = _load_config(config_path)
-    glossary = _load_glossary(config)
-    return config, _new_generator(config, glossary)
+    """(config, QuizGenerator) for ``python -m quiz.validate``; raises KnowledgeError."""
+    from indexer.config import load_config
+
+    config = load_config(config_path)
+    return config, _new_generator(config, open_quiz_resources(config))
 
 
-def _new_generator(config, glossary, extra=None):
-    """The bank with its knowledge: aliases, capabilities.yaml and the reviewers' verdicts."""
+def _new_generator(config, resources, extra=None):
+    """The bank with its knowledge: aliases, capabilities.yaml and the reviewers' verdicts (a
+    malformed one raises CapabilitiesError, a KnowledgeError naming file:line)."""
     from .generate import QuizGenerator, knowledge_extras, load_extra_aliases
 
+    glossary = resources.glossary
     extra = extra if extra is not None else load_extra_aliases(config.aliases_file, glossary)
-    try:
-        caps, review = knowledge_extras(config.knowledge_dir, glossary)
-    except QuizError as e:
-        raise LoadError(f"the quiz knowledge has a problem: {e}") from None
-    return QuizGenerator(glossary, load_similarity(config), extra_aliases=extra, capabilities=caps, review=review)
+    caps, review = knowledge_extras(config.knowledge_dir, glossary)
+    return QuizGenerator(glossary, resources.embed_passages, extra_aliases=extra, capabilities=caps, review=review)
 
 
 def _positive_int(value: str) -> int:
@@ -269,38 +230,39 @@ def _export_anki(generator, path: str, topics: list[str], types: list[str], miss
 def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
          generator=None) -> int:
     """``generator`` lets tests and the app pass an already-built QuizGenerator (no model load)."""
-    inp, out = stdin or sys.stdin, stdout or sys.stdout
-    args = _parser().parse_args(argv)
+    from indexer.errors import ErrorKind, KnowledgeError
 
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args, stdin or sys.stdin, stdout or sys.stdout, generator)
+    except QuizError as e:  # NotEnoughQuestions included: the message says how many there are
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BAD_REQUEST
+    except KnowledgeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_HISTORY if e.kind is ErrorKind.HISTORY else EXIT_LOAD
+
+
+def _run(args: argparse.Namespace, inp: TextIO, out: TextIO, generator) -> int:
     if args.list_types:
         for k, v in QUESTION_TYPES.items():
             print(f"{k:18s} {v}", file=out)
         return 0
 
+    from indexer.config import load_config
+
     from .generate import load_extra_aliases, resolve_topics, resolve_types
-    from .history import History, HistoryError
+    from .history import History
     from .names import term_aliases
 
-    try:
-        config = _load_config(args.config)
-    except LoadError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_LOAD
+    config = load_config(args.config)
     history = History(Path(args.history) if args.history else config.quiz.history_db)
-
     if args.stats:
-        try:
-            _print_stats(history, out)
-        except HistoryError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return EXIT_HISTORY
+        _print_stats(history, out)
         return 0
 
-    try:
-        glossary = generator.glossary if generator is not None else _load_glossary(config)
-    except LoadError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_LOAD
+    resources = open_quiz_resources(config) if generator is None else None
+    glossary = generator.glossary if generator is not None else resources.glossary
     if args.list_topics:
         for t in glossary.terms:
             others = [a for a in term_aliases(t) if a != t.name]  # the glossary's own names; aliases.yaml adds more
@@ -309,12 +271,8 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: 
 
     n = args.n or config.quiz.default_n
     extra = generator.extra_aliases if generator is not None else load_extra_aliases(config.aliases_file, glossary)
-    try:
-        topics = resolve_topics(glossary, _split(args.topics), extra)
-        types = resolve_types(_split(args.types))
-    except QuizError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_BAD_REQUEST
+    topics = resolve_topics(glossary, _split(args.topics), extra)
+    types = resolve_types(_split(args.types))
     seed = _seed(args.seed)
 
     review_ids: list[str] = []
@@ -323,32 +281,20 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: 
         return EXIT_BAD_REQUEST
     missed_ids: list[str] | None = None
     if args.anki and args.missed:
-        try:
-            missed_ids = [m.question_id for m in history.missed_questions()]
-        except HistoryError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return EXIT_HISTORY
+        missed_ids = [m.question_id for m in history.missed_questions()]
     if (args.review or not args.json) and not args.anki:
         # Open the history before the quiz: a corrupt or locked file must stop us before the learner
         # has answered anything, not after.
-        try:
-            history.check()
-            if args.review:
-                review_ids = [i.question_id for i in history.review_queue()]
-        except HistoryError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return EXIT_HISTORY
+        history.check()
+        if args.review:
+            review_ids = [i.question_id for i in history.review_queue()]
         if args.review and not review_ids:
             print("復習する問題はありません。間違えた問題があると、ここに出てきます。", file=out)
             return 0
 
     if generator is None:
-        try:
-            print("モデルを読み込んでいます…", file=sys.stderr, flush=True)
-            generator = _new_generator(config, glossary, extra)
-        except LoadError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return EXIT_LOAD
+        print("モデルを読み込んでいます…", file=sys.stderr, flush=True)
+        generator = _new_generator(config, resources, extra)
 
     if args.anki:
         return _export_anki(generator, args.anki, topics, types, missed_ids, out)
@@ -364,11 +310,7 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: 
             print("この条件で復習する問題はありません。", file=out)
             return 0
     else:
-        try:
-            questions = generator.build(n, topics, types, seed)
-        except QuizError as e:  # NotEnoughQuestions included: the message says how many there are
-            print(f"error: {e}", file=sys.stderr)
-            return EXIT_BAD_REQUEST
+        questions = generator.build(n, topics, types, seed)
 
     if args.json:
         json.dump({"seed": seed, "questions": [q.to_dict() for q in questions]}, out, ensure_ascii=False, indent=1)

@@ -26,6 +26,8 @@ from typing import Iterator
 
 from fsrs import Card, Rating, Scheduler
 
+from indexer.errors import ErrorKind, KnowledgeError
+
 from .model import Question
 from .scoring import QuizResult
 
@@ -72,9 +74,11 @@ CREATE TABLE IF NOT EXISTS cards (
 """
 
 
-class HistoryError(RuntimeError):
+class HistoryError(KnowledgeError, RuntimeError):
     """The history database cannot be used; the message says why and what to do. The file is left
     as it was."""
+
+    kind = ErrorKind.HISTORY
 
 
 class HistoryCorruptError(HistoryError):
@@ -103,6 +107,21 @@ class AccuracyPoint:
     attempt_id: int
     at: str
     topic: str
+    right: int
+    total: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class AttemptAccuracy:
+    """One attempt's score (over all topics, or one): a point on the learner's curve."""
+
+    number: int  # 1 for the learner's first attempt (that includes the topic), 2 for the next …
+    attempt_id: int
+    at: str
     right: int
     total: int
 
@@ -315,6 +334,17 @@ class History:
             else:
                 rows = conn.execute(sql.format(where="WHERE s.topic = ?"), (topic,)).fetchall()
         return [AccuracyPoint(i, at, t, int(r), int(n)) for i, at, t, r, n in rows]
+
+    def attempt_accuracy(self, topic: str | None = None) -> list[AttemptAccuracy]:
+        """Right / total per attempt, oldest first: over every topic, or only ``topic`` (attempts
+        without it are left out and the rest numbered 1, 2, …)."""
+        per_attempt: dict[int, list] = {}
+        for p in self.accuracy_over_time(topic):
+            row = per_attempt.setdefault(p.attempt_id, [p.at, 0, 0])
+            row[1] += p.right
+            row[2] += p.total
+        return [AttemptAccuracy(number=n, attempt_id=aid, at=at, right=right, total=total)
+                for n, (aid, (at, right, total)) in enumerate(per_attempt.items(), start=1)]
 
     def missed_questions(self) -> list[MissedQuestion]:
         """Every question answered wrong at least once, most recently missed first."""

@@ -16,7 +16,7 @@ from typing import Iterable
 
 import yaml
 
-from .model import QuizError
+from .capabilities import CapabilitiesError
 
 FILE_NAME = "quiz_review.yaml"
 
@@ -64,7 +64,7 @@ class Review:
 
 
 def load_review(path: str | Path) -> Review:
-    """Missing file → no verdicts. A malformed one raises QuizError naming file:line."""
+    """Missing file → no verdicts. A malformed one raises CapabilitiesError naming file:line."""
     path = Path(path)
     if not path.exists():
         return Review(file=path.name)
@@ -72,13 +72,13 @@ def load_review(path: str | Path) -> Review:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        raise QuizError(f"{path.name}:{mark.line + 1 if mark else 1}: not valid YAML") from None
+        raise CapabilitiesError(f"{path.name}:{mark.line + 1 if mark else 1}: not valid YAML") from None
     review = Review(file=path.name)
     for qid, row in (data.get("questions") or {}).items():
         try:
             review.items[qid] = Reviewed(qid, Verdict(row["verdict"]), str(row.get("reason", "")), str(row.get("digest", "")))
         except (KeyError, TypeError, ValueError):
-            raise QuizError(f"{path.name}: question {qid}: verdict must be good, acceptable or flawed") from None
+            raise CapabilitiesError(f"{path.name}: question {qid}: verdict must be good, acceptable or flawed") from None
     return review
 
 

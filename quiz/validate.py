@@ -429,11 +429,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="sample quiz seeds (default 1 2 3)")
     parser.add_argument("--all", action="store_true", help="(default; kept for old scripts) check the whole bank")
     args = parser.parse_args(argv)
-    from .cli import LoadError, load_generator
+    from indexer.errors import KnowledgeError
+
+    from .cli import load_generator
 
     try:
         config, generator = load_generator(args.config)
-    except LoadError as e:
+    except KnowledgeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print("yield per type (distinct questions a learner can get): "

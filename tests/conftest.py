@@ -61,9 +61,9 @@ def built_config(tmp_path_factory, project_config, embedder, shared_cache) -> Co
 
 @pytest.fixture(scope="session")
 def resources(built_config, embedder):
-    from indexer.loader import load_resources
+    from indexer.loader import open_resources
 
-    return load_resources(built_config, embedder=embedder)
+    return open_resources(built_config, embedder=embedder)
 
 
 @pytest.fixture

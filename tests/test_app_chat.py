@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import app
+from app_shared import text as app
 from tests.e2e.workspace import (  # noqa: F401 — fixtures
     app_cache,
     app_model,
@@ -30,11 +30,12 @@ def test_first_visit_offers_examples_and_an_example_is_answered(app_workspace):
     at = app_test().run()
     assert not at.exception
     examples = [b for b in at.button if b.key and b.key.startswith("example-")]
-    assert len(examples) >= 3 and examples[0].label == app.EXAMPLE_QUESTIONS[0]
+    assert len(examples) >= 3 and all(b.label.endswith("？") for b in examples)
+    question = examples[0].label
     examples[0].click().run()
     assert not at.exception
     assert [m.name for m in at.chat_message] == ["user", "assistant"]
-    assert app.EXAMPLE_QUESTIONS[0] in texts(at.chat_message[0])
+    assert question in texts(at.chat_message[0])
     assert len(_assistant(at).expander) >= 1
 
 
@@ -103,3 +104,11 @@ def test_citation_opens_the_glossary_at_its_section(app_workspace):
     assert [e.label for e in marked] == [app.md_escape(section)]
     assert any(f"{app.PIN} :orange-background[" in m.value for m in marked[0].markdown), "the cited entry is marked"
     assert at.query_params["term"] == [term] or at.query_params["term"] == term
+
+
+def test_the_page_file_runs_on_its_own_route(app_workspace):
+    at = app_test().run()
+    at.switch_page("app_pages/glossary.py").run()
+    at.switch_page("app_pages/chat.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "質問" and at.chat_input(key="chat_input") is not None

@@ -57,3 +57,11 @@ def test_glossary_text_is_escaped(tmp_path, app_model, monkeypatch):
     assert "\\<script\\>alert\\(1\\)\\<\\/script\\>" in shown.value
     assert "\\*\\*太字\\*\\*" in shown.value and "\\:red\\[赤\\]" in shown.value and "\\$x\\$" in shown.value
     assert not any(m.proto.allow_html for m in at.markdown)
+
+
+def test_the_page_file_runs_on_its_own_route(app_workspace):
+    """The page is its own file under app_pages/, reached by st.switch_page as by the menu."""
+    at = app_test().run()
+    at.switch_page("app_pages/glossary.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "用語集" and at.subheader[0].value == "過学習（overfitting）"

@@ -3,7 +3,7 @@ explanations and why each wrong option is wrong; attempts go to the history DB; 
 chart and the spaced-repetition review quiz follow from it."""
 from __future__ import annotations
 
-import app
+from app_shared import text as app
 from indexer.config import load_config
 from quiz.history import History
 from tests.e2e.workspace import (  # noqa: F401 — fixtures
@@ -116,3 +116,10 @@ def test_the_form_never_names_the_answer_of_a_which_term_question(app_workspace)
     for q, caption in zip(quiz["questions"], captions):
         answer = next(o.text for o in q.options if o.correct)
         assert app.md_escape(answer) not in caption and answer not in caption, caption
+
+
+def test_the_page_file_runs_on_its_own_route(app_workspace):
+    at = app_test().run()
+    at.switch_page("app_pages/quiz.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "クイズ" and any(b.label == "クイズを始める" for b in at.button)

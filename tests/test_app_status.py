@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-import app
+from app_shared import text as app
 from tests.e2e.workspace import (  # noqa: F401 — fixtures
     app_cache,
     app_model,

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-import app
+from app_shared import text as app
+from app_shared.wording import progress_ja, report_ja, staleness_ja
+from indexer.progress import BuildProgress, Stage
+from indexer.store import BuildReport, Staleness
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -69,15 +72,22 @@ def test_highlighted_hostile_match_stays_text():
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
-def test_progress_and_report_messages_are_japanese():
-    assert app.progress_ja("embedding 3/10 chunks") == "埋め込みを計算しています… 3/10"
-    assert app.progress_ja("reading the glossary") == "用語集を読み込んでいます…"
-    assert app.progress_ja("something new") == "something new"
+def test_progress_report_and_staleness_are_worded_in_japanese_from_data():
+    assert progress_ja(BuildProgress(Stage.EMBEDDING, 3, 10)) == "埋め込みを計算しています… 3/10"
+    assert progress_ja(BuildProgress(Stage.READING)) == "用語集を読み込んでいます…"
+    assert all(progress_ja(BuildProgress(stage, 1, 2)) for stage in Stage)  # every stage has words
+    report = BuildReport(chunk_count=35, changed=1, reused=34, embedded=1, seconds=0.5)
+    assert "変更 1" in report_ja(report) and "埋め込み 1 件" in report_ja(report)
+    assert "最新" in report_ja(BuildReport(chunk_count=35, up_to_date=True))
+    assert staleness_ja(Staleness(changed=["a.md"])) == "変更: a.md"
+    assert staleness_ja(Staleness(missing=True)) == "インデックスがまだありません。"
 
-    class Report:
-        up_to_date, chunk_count, added, changed, removed, reused, embedded, seconds = False, 35, 0, 1, 0, 34, 1, 0.5
 
-    assert "変更 1" in app.report_ja(Report()) and "埋め込み 1 件" in app.report_ja(Report())
+def test_progress_fraction_fills_the_bar_in_order():
+    events = [BuildProgress(Stage.READING), BuildProgress(Stage.LOADING_MODEL), BuildProgress(Stage.EMBEDDING, 1, 4),
+              BuildProgress(Stage.EMBEDDING, 4, 4), BuildProgress(Stage.WRITING), BuildProgress(Stage.DONE)]
+    fractions = [e.fraction for e in events]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
 
 
 def test_built_at_is_local_time_with_age():

@@ -13,7 +13,8 @@ import pytest
 
 from indexer.config import PROJECT_ROOT
 from indexer.glossary import GlossaryError
-from indexer.loader import load_resources
+from indexer.cli_text import staleness_text
+from indexer.loader import open_resources
 from indexer.store import GlossaryIndex, IndexMissingError, build_index, check_staleness
 
 OLD = "- **イベントパターンマッチング**: 特定のパターンに一致するイベントのフィルタリング"
@@ -108,12 +109,12 @@ def test_staleness_is_noticed_and_described(workspace, embedder):
     (Path(workspace.knowledge_dir) / "extra.md").write_text("## SageMaker Clarify\nバイアス検出のサービス。\n", encoding="utf-8")
     state = check_staleness(workspace)
     assert state.stale and state.changed == ["aws_ml_glossary.ja.md"] and state.added == ["extra.md"]
-    assert "aws_ml_glossary.ja.md" in state.describe()
-    resources = load_resources(workspace, embedder=embedder)
+    assert "aws_ml_glossary.ja.md" in staleness_text(state)
+    resources = open_resources(workspace, embedder=embedder)
     assert resources.stale
     build_index(workspace, embedder_factory=lambda: embedder)
     assert resources.check().stale, "resources loaded before the rebuild must know they are out of date"
-    assert not load_resources(workspace, embedder=embedder).stale
+    assert not open_resources(workspace, embedder=embedder).stale
 
 
 def test_broken_glossary_leaves_the_previous_index_serving(workspace, embedder):

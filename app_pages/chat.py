@@ -1,0 +1,142 @@
+"""質問 — ask the glossary: answers with numbered, highlighted citations that open the glossary
+at their section; abstention with suggested terms; the conversation survives page switches."""
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from app_shared import nav
+from app_shared.context import load_context, problem_of
+from app_shared.problems import render_problem
+from app_shared.text import format_seconds, md_escape, md_highlight, md_quote
+from indexer.errors import KnowledgeError
+from qa import Answer, Answerer
+
+USER_AVATAR = ":material/person:"
+BOT_AVATAR = ":material/auto_stories:"
+EXAMPLE_QUESTIONS = (
+    "過学習とは何ですか？",
+    "過学習を防ぐ方法は？",
+    "SageMaker Debugger の主な機能は？",
+    "EventBridge は何に使いますか？",
+)
+
+
+def ask_pending(question: str) -> None:
+    st.session_state["pending_question"] = question
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The composed answer, escaped, with its ``term › section:`` lines in bold."""
+    titles = {f"{c.term} › {c.section}:" for c in answer.citations}
+    lines = [f"**{md_escape(line)}**" if line.strip() in titles else md_escape(line)
+             for line in answer.answer.split("\n")]
+    return "  \n".join(lines)
+
+
+def render_citations(answer: Answer, mid: int) -> None:
+    if answer.citations:
+        st.caption(f"出典（{len(answer.citations)} 件）")
+    for i, c in enumerate(answer.citations, start=1):
+        label = f"［{i}］ {c.term} › {c.section}"
+        with st.expander(f"{md_escape(label)}　スコア {c.score:.2f}", expanded=(i == 1)):
+            st.markdown(md_quote(md_highlight(c.text, c.matched)))
+            cols = st.columns([3, 2], vertical_alignment="center")
+            cols[0].caption(f"出典: {md_escape(c.source)}")
+            if cols[1].button("用語集で開く", key=f"cite-{mid}-{i}", icon=":material/menu_book:", width="stretch"):
+                nav.open_in_glossary(c.term, c.section, c.line)
+
+
+def render_not_found(answer: Answer, mid: int) -> None:
+    st.markdown(md_escape(answer.message or "用語集には該当する記述が見つかりませんでした。"))
+    if answer.suggestions:
+        st.caption("近い用語について聞く：")
+        cols = st.columns(min(len(answer.suggestions), 3))
+        for i, term in enumerate(answer.suggestions):
+            cols[i % len(cols)].button(md_escape(term), key=f"sugg-{mid}-{i}", on_click=ask_pending,
+                                       args=(f"{term}とは何ですか？",), width="stretch")
+
+
+def render_answer(msg: dict) -> None:
+    answer: Answer = msg["answer"]
+    if answer.notice:
+        st.caption(md_escape(answer.notice))
+    if answer.found:
+        st.markdown(answer_markdown(answer))
+        render_citations(answer, msg["id"])
+    else:
+        render_not_found(answer, msg["id"])
+    st.caption(f":material/timer: {format_seconds(msg['seconds'])}")
+
+
+def render_message(msg: dict) -> None:
+    with st.chat_message(msg["role"], avatar=USER_AVATAR if msg["role"] == "user" else BOT_AVATAR):
+        if msg["role"] == "user":
+            st.markdown(md_escape(msg["text"]))
+        else:
+            render_answer(msg)
+
+
+def render_welcome() -> None:
+    st.markdown("AWS の機械学習用語集の内容について質問できます。回答には用語集の引用元が付きます。")
+    st.caption("たとえば：")
+    cols = st.columns(2)
+    for i, q in enumerate(EXAMPLE_QUESTIONS):
+        cols[i % 2].button(q, key=f"example-{i}", on_click=ask_pending, args=(q,), width="stretch")
+    st.caption("ほかにも：")
+    cols = st.columns(2)
+    if cols[0].button("用語集を見る", key="go-glossary", icon=":material/menu_book:", width="stretch"):
+        st.switch_page(nav.GLOSSARY)
+    if cols[1].button("クイズに挑戦する", key="go-quiz", icon=":material/quiz:", width="stretch"):
+        st.switch_page(nav.QUIZ)
+
+
+def answer_question(answerer: Answerer, question: str, history: list[dict]) -> None:
+    """Ask, show and keep the question and its answer (one failed question never ends the session)."""
+    user_msg = {"role": "user", "text": question, "id": len(history)}
+    history.append(user_msg)
+    render_message(user_msg)
+    with st.chat_message("assistant", avatar=BOT_AVATAR):
+        with st.spinner("用語集を検索しています…"):
+            started = time.perf_counter()
+            try:
+                answer = answerer.ask(question)
+            except Exception as e:  # noqa: BLE001 — shown as a message, the session goes on
+                history.pop()
+                st.error(f"回答中にエラーが発生しました：{md_escape(f'{type(e).__name__}: {e}')}", icon=":material/error:")
+                return
+            seconds = time.perf_counter() - started
+        msg = {"role": "assistant", "answer": answer, "seconds": seconds, "id": len(history)}
+        history.append(msg)
+        render_answer(msg)  # same keys as when it is redrawn from the history next run
+
+
+def main() -> None:
+    ctx = load_context()
+    st.title("質問", anchor=False)
+    if ctx.resources is None:
+        render_problem(ctx)
+        return
+    try:
+        answerer = ctx.answerer()
+    except KnowledgeError as e:  # e.g. a malformed aliases.yaml
+        ctx.problem = problem_of(e)
+        render_problem(ctx)
+        return
+    history: list[dict] = st.session_state.setdefault("chat", [])
+    prompt = st.chat_input("用語集について質問してください（例：過学習とは？）", key="chat_input")
+    question = prompt or st.session_state.pop("pending_question", None)
+    if not history and not question:
+        render_welcome()
+    else:
+        top = st.columns([5, 1])
+        top[1].button("会話を消去", key="clear-chat", on_click=lambda: st.session_state.update(chat=[]),
+                      icon=":material/delete:", width="stretch")
+    for msg in history:
+        render_message(msg)
+    if question:
+        answer_question(answerer, question, history)
+
+
+main()

@@ -1,0 +1,227 @@
+"""クイズ — choose topics, types and a number, answer in a form, get a score with explanations
+(and why each wrong option is wrong, with the glossary source); attempts go to the history, which
+drives the spaced-repetition review quiz and the charts below (``app_shared.quiz_stats``)."""
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import datetime, timezone
+
+import streamlit as st
+
+from app_shared import nav
+from app_shared.context import AppContext, load_context
+from app_shared.problems import render_problem
+from app_shared.quiz_stats import render_quiz_stats
+from app_shared.rebuild import FlashKind, flash
+from app_shared.text import MARK_RIGHT, MARK_SKIPPED, MARK_WRONG, md_escape
+from quiz import QUESTION_TYPES, Question, QuizError
+from quiz.generate import build_quiz, generator_for
+from quiz.history import History, HistoryError, ReviewItem
+from quiz.scoring import QuestionResult, score
+
+REVIEW_SIZE = 10
+
+
+def open_history(ctx: AppContext) -> History | None:
+    try:
+        return History(ctx.config.quiz.history_db)
+    except HistoryError as e:
+        st.warning(f"成績の記録を開けませんでした：{md_escape(str(e))}", icon=":material/database:")
+        return None
+
+
+def start_quiz(questions: list[Question], mode: str) -> None:
+    st.session_state["quiz"] = {
+        "uid": hashlib.sha1(f"{time.time_ns()}".encode()).hexdigest()[:8],
+        "questions": questions,
+        "mode": mode,
+        "result": None,
+        "started": time.time(),
+    }
+
+
+def end_quiz() -> None:
+    st.session_state.pop("quiz", None)
+
+
+def render_setup_form(ctx: AppContext) -> None:
+    resources = ctx.resources
+    with st.form("quiz_setup", border=True):
+        st.markdown("**新しいクイズ**")
+        c1, c2 = st.columns(2)
+        topics = c1.multiselect("トピック（用語）", [t.name for t in resources.glossary.terms], key="quiz_topics",
+                                placeholder="すべての用語")
+        types = c2.multiselect("問題の形式", list(QUESTION_TYPES), key="quiz_types", placeholder="すべての形式",
+                               format_func=lambda k: QUESTION_TYPES.get(k, k))
+        n = st.slider("問題数", min_value=1, max_value=30, value=min(30, max(1, ctx.config.quiz.default_n)),
+                      key="quiz_n")
+        submitted = st.form_submit_button("クイズを始める", type="primary", icon=":material/play_arrow:")
+    if not submitted:
+        return
+    try:
+        questions = build_quiz(resources, int(n), topics=topics or None, types=types or None, allow_fewer=True)
+    except QuizError as e:
+        st.warning(f"この条件ではクイズを作れませんでした：{md_escape(str(e))}", icon=":material/help:")
+        return
+    if len(questions) < n:
+        flash(FlashKind.INFO, f"この条件で作れる問題は {len(questions)} 問でした。")
+    start_quiz(questions, "quiz")
+    st.rerun()
+
+
+def review_queue(history: History | None) -> list[ReviewItem]:
+    if history is None:
+        return []
+    try:
+        return history.review_queue(datetime.now(timezone.utc))
+    except HistoryError as e:
+        st.warning(f"復習の予定を読み込めませんでした：{md_escape(str(e))}", icon=":material/database:")
+        return []
+
+
+def render_review_box(ctx: AppContext, history: History | None) -> None:
+    """The spaced-repetition review: the questions the scheduler says are due now."""
+    queue = review_queue(history)
+    with st.container(border=True):
+        st.markdown("**復習クイズ** — 間違えた問題を、忘れかけた頃にもう一度出題します（FSRS のスケジュール）。")
+        if history is None:
+            st.caption("成績の記録を利用できないため、復習クイズは使えません。")
+            return
+        if not queue:
+            st.caption("いま復習する問題はありません。クイズで間違えた問題がここに出てきます。")
+            return
+        n_due = sum(1 for item in queue if item.is_due)
+        st.caption(f"復習時期の問題 {n_due} 問・まだ正解していない問題 {len(queue) - n_due} 問")
+        if st.button(f"復習する（{min(len(queue), REVIEW_SIZE)} 問）", key="start-review", icon=":material/replay:",
+                     type="primary"):
+            ids = [item.question_id for item in queue[:REVIEW_SIZE]]
+            questions = generator_for(ctx.resources).questions(ids, seed=time.time_ns())
+            if questions:
+                start_quiz(questions, "review")
+                st.rerun()
+            st.info("復習対象の問題は、用語集の変更で出題できなくなりました。", icon=":material/info:")
+
+
+def answer_key(uid: str, qid: str, j: int | None = None) -> str:
+    return f"ans-{uid}-{qid}" if j is None else f"ans-{uid}-{qid}-{j}"
+
+
+def render_question_input(uid: str, q: Question, i: int, total: int) -> None:
+    with st.container(border=True):
+        header = [f"問 {i} / {total}", QUESTION_TYPES.get(q.type, q.type), q.shown_topic]
+        st.caption(" · ".join(md_escape(part) for part in header if part))
+        st.markdown(md_escape(q.stem))
+        labels = [md_escape(o.text) for o in q.options]
+        if q.n_correct == 1:
+            st.radio("答え", list(range(len(q.options))), index=None, key=answer_key(uid, q.id),
+                     format_func=lambda j: labels[j], label_visibility="collapsed")
+        else:
+            for j, label in enumerate(labels):
+                st.checkbox(label, key=answer_key(uid, q.id, j))
+
+
+def chosen_answers(uid: str, questions: list[Question]) -> dict[str, set[int]]:
+    answers: dict[str, set[int]] = {}
+    for q in questions:
+        if q.n_correct == 1:
+            choice = st.session_state.get(answer_key(uid, q.id))
+            answers[q.id] = {int(choice)} if choice is not None else set()
+        else:
+            answers[q.id] = {j for j in range(len(q.options)) if st.session_state.get(answer_key(uid, q.id, j))}
+    return answers
+
+
+def render_quiz_form(quiz: dict, history: History | None) -> None:
+    uid, questions = quiz["uid"], quiz["questions"]
+    title = "復習クイズ" if quiz["mode"] == "review" else "クイズ"
+    st.markdown(f"**{title}**（全 {len(questions)} 問）— すべて答えたら「採点する」を押してください。")
+    with st.form(f"quiz-{uid}", border=False):
+        for i, q in enumerate(questions, start=1):
+            render_question_input(uid, q, i, len(questions))
+        c1, _ = st.columns([1, 4])
+        submitted = c1.form_submit_button("採点する", type="primary", icon=":material/task_alt:")
+    st.button("このクイズをやめる", key=f"quit-{uid}", on_click=end_quiz, type="tertiary")
+    if not submitted:
+        return
+    quiz["answers"] = chosen_answers(uid, questions)
+    quiz["result"] = score(questions, quiz["answers"])
+    if history is not None:
+        try:
+            history.record_attempt(quiz["result"], mode=quiz["mode"],
+                                   started_at=datetime.fromtimestamp(quiz["started"], timezone.utc))
+        except HistoryError as e:
+            flash(FlashKind.WARNING, f"成績を記録できませんでした：{e}")
+    st.rerun()
+
+
+def options_markdown(r: QuestionResult) -> str:
+    lines = []
+    for j, o in enumerate(r.question.options):
+        you = "　← あなたの回答" if j in r.chosen else ""
+        if o.correct:
+            lines.append(f":green[:material/check: **{md_escape(o.text)}**]{you}")
+        elif j in r.chosen:
+            lines.append(f":red[:material/close: {md_escape(o.text)}]{you}")
+        else:
+            lines.append(f":gray[:material/remove:] {md_escape(o.text)}")
+    return "  \n".join(lines)
+
+
+def render_explanation(q: Question, uid: str) -> None:
+    st.markdown(md_escape(q.explanation))
+    src = q.source
+    st.caption(f"出典: {md_escape(src.term)} › {md_escape(src.section)}（{md_escape(src.file)}:{src.line}）")
+    wrong = [o for o in q.options if not o.correct and o.why]
+    if wrong:
+        st.markdown("**ほかの選択肢が誤りである理由**")
+        st.markdown("\n".join(f"- {md_escape(o.text)} — {md_escape(o.why)}" for o in wrong))
+    if st.button("用語集で確認", key=f"quiz-src-{uid}-{q.id}", icon=":material/menu_book:"):
+        nav.open_in_glossary(src.term, src.section, src.line)
+
+
+def render_quiz_result(quiz: dict) -> None:
+    result = quiz["result"]
+    c1, c2, c3 = st.columns(3)
+    c1.metric("得点", f"{result.n_right} / {result.total}")
+    c2.metric("正答率", f"{result.accuracy:.0%}")
+    c3.metric("不正解", f"{len(result.wrong)} 問")
+    for i, r in enumerate(result.results, start=1):
+        q = r.question
+        mark = MARK_RIGHT if r.is_correct else (MARK_SKIPPED if not r.answered else MARK_WRONG)
+        with st.container(border=True):
+            st.markdown(f"**問 {i}：{mark}** · {md_escape(QUESTION_TYPES.get(q.type, q.type))} · {md_escape(q.topic)}")
+            st.markdown(md_escape(q.stem))
+            st.markdown(options_markdown(r))
+            with st.expander("解説", expanded=not r.is_correct):
+                render_explanation(q, quiz["uid"])
+    c1, c2 = st.columns(2)
+    c1.button("新しいクイズ", key=f"new-{quiz['uid']}", on_click=end_quiz, icon=":material/add:", width="stretch",
+              type="primary")
+    wrong_qs = [r.question for r in result.wrong]
+    if wrong_qs:
+        c2.button("間違えた問題をもう一度", key=f"retry-{quiz['uid']}", on_click=start_quiz, args=(wrong_qs, "retry"),
+                  icon=":material/replay:", width="stretch")
+
+
+def main() -> None:
+    ctx = load_context()
+    st.title("クイズ", anchor=False)
+    if ctx.resources is None:
+        render_problem(ctx)
+        return
+    history = open_history(ctx)
+    quiz = st.session_state.get("quiz")
+    if quiz is None:
+        st.markdown("認定試験スタイルの問題を用語集から出題します。解説には用語集の出典が付きます。")
+        render_setup_form(ctx)
+        render_review_box(ctx, history)
+    elif quiz["result"] is None:
+        render_quiz_form(quiz, history)
+    else:
+        render_quiz_result(quiz)
+    st.divider()
+    render_quiz_stats(history)
+
+
+main()

@@ -1,0 +1,100 @@
+"""Escaping and highlighting: glossary and user text are never rendered as HTML.
+
+Text shown through Markdown goes through ``md_escape`` (every ASCII punctuation character
+backslash-escaped) and highlights are added *after* escaping with Streamlit's
+``:orange-background[...]`` directive. Pure functions, unit-tested in tests/test_app_text.py.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timezone
+from typing import Iterable
+
+from indexer.text import aligned_form
+
+# Material icons ship with Streamlit (no emoji font needed on the server or in the browser).
+PIN = ":material/location_on:"
+MARK_RIGHT = ":green[:material/check_circle: **正解**]"
+MARK_WRONG = ":red[:material/cancel: **不正解**]"
+MARK_SKIPPED = ":gray[:material/radio_button_unchecked: **未回答**]"
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping all of them
+# also disarms Streamlit's extensions (:color[..], :material/..:, $LaTeX$, "->" arrows).
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def md_escape(text: str) -> str:
+    """Text → Markdown that shows exactly that text (no HTML, no formatting, line breaks kept)."""
+    text = unicodedata.normalize("NFC", str(text)).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_MD_PUNCT.sub(r"\\\1", line.strip()) for line in text.split("\n")]
+    # A trailing backslash is a hard break in Markdown; two spaces are too, and are invisible.
+    return "  \n".join(lines)
+
+
+def match_spans(text: str, words: Iterable[str]) -> list[tuple[int, int]]:
+    """Where ``words`` occur in ``text`` (case- and width-insensitive), merged, in order."""
+    folded = aligned_form(text)
+    spans: list[tuple[int, int]] = []
+    for word in {w for w in words if w and w.strip()}:
+        needle = aligned_form(word.strip())
+        start = folded.find(needle)
+        while start >= 0:
+            spans.append((start, start + len(needle)))
+            start = folded.find(needle, start + len(needle))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def md_highlight(text: str, words: Iterable[str], color: str = "orange") -> str:
+    """Escaped Markdown of ``text`` with the matched ``words`` on a coloured background."""
+    text = unicodedata.normalize("NFC", str(text))
+    pieces: list[str] = []
+    pos = 0
+    for s, e in match_spans(text, words):
+        pieces.append(md_escape(text[pos:s]))
+        pieces.append(f":{color}-background[{md_escape(text[s:e])}]")
+        pos = e
+    pieces.append(md_escape(text[pos:]))
+    return "".join(pieces)
+
+
+def md_quote(markdown: str) -> str:
+    """Already-escaped Markdown → a block quote (every line prefixed)."""
+    return "\n".join("> " + line for line in markdown.split("\n"))
+
+
+def format_seconds(seconds: float) -> str:
+    return f"{seconds:.2f} 秒" if seconds < 10 else f"{seconds:.1f} 秒"
+
+
+def _ago(seconds: int) -> str:
+    if seconds < 60:
+        return "たった今"
+    if seconds < 3600:
+        return f"{seconds // 60} 分前"
+    if seconds < 86400:
+        return f"{seconds // 3600} 時間前"
+    return f"{seconds // 86400} 日前"
+
+
+def format_built_at(built_at: str | None, now: datetime | None = None) -> str:
+    """ISO time from the manifest → local time with an "… 前" hint."""
+    if not built_at:
+        return "不明"
+    try:
+        when = datetime.fromisoformat(built_at)
+    except ValueError:
+        return built_at
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    local = when.astimezone()
+    now = now or datetime.now(timezone.utc)
+    rel = _ago(max(0, int((now - when).total_seconds())))
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}（{rel}）".replace(" （", "（")
