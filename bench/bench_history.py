@@ -34,7 +34,7 @@ def main() -> int:
     p.add_argument("--think", type=float, default=1.0, help="max seconds between answers in the second load")
     args = p.parse_args()
 
-    gen = QuizGenerator(load_glossary(PROJECT_ROOT / "knowledge"), CharNgramSimilarity())
+    gen = QuizGenerator(load_glossary(PROJECT_ROOT / "knowledge"), CharNgramSimilarity(), knowledge_dir=PROJECT_ROOT / "knowledge")
     questions = [q.to_dict() for q in gen.build(60, seed=5)]
     bindir = pg_bindir()
     if bindir is None:

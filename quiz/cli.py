@@ -8,6 +8,8 @@ Examples::
     python -m quiz --review                 # missed questions that FSRS says are due, then other open mistakes
     python -m quiz --stats                  # accuracy per topic from the history
     python -m quiz --list-topics / --list-types
+    python -m quiz --anki deck.apkg          # the whole question bank as an Anki deck (--topics/--types filter it)
+    python -m quiz --anki missed.apkg --missed   # only the questions you answered wrong
 
 Learners: every command works on one learner's history, --user NAME (default: $STUDY_USER, else
 "default", the profile an older single-learner history was moved into)::
@@ -59,12 +61,19 @@ def load_generator(config_path: str | None = None):
     """(config, QuizGenerator) for ``python -m quiz.validate``; raises KnowledgeError."""
     from indexer.config import load_config
 
-    from .generate import QuizGenerator, load_extra_aliases
-
     config = load_config(config_path)
-    resources = open_quiz_resources(config)
-    extra = load_extra_aliases(config.aliases_file, resources.glossary)
-    return config, QuizGenerator(resources.glossary, resources.embed_passages, extra_aliases=extra)
+    return config, _new_generator(config, open_quiz_resources(config))
+
+
+def _new_generator(config, resources, extra=None):
+    """The bank with its knowledge: aliases, capabilities.yaml and the reviewers' verdicts (a
+    malformed one raises CapabilitiesError, a KnowledgeError naming file:line)."""
+    from .generate import QuizGenerator, knowledge_extras, load_extra_aliases
+
+    glossary = resources.glossary
+    extra = extra if extra is not None else load_extra_aliases(config.aliases_file, glossary)
+    caps, review = knowledge_extras(config.knowledge_dir, glossary)
+    return QuizGenerator(glossary, resources.embed_passages, extra_aliases=extra, capabilities=caps, review=review)
 
 
 def _positive_int(value: str) -> int:
@@ -96,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stats", action="store_true", help="print accuracy per topic from the history")
     p.add_argument("--list-types", action="store_true", help="list the question types")
     p.add_argument("--list-topics", action="store_true", help="list the topics (terms) of the glossary")
+    p.add_argument("--anki", metavar="FILE", help="write an Anki deck (.apkg) of the question bank instead of a quiz")
+    p.add_argument("--missed", action="store_true", help="with --anki: only the questions you answered wrong (from the history)")
     p.add_argument("--config", help="path to config.yaml (default: the project's, or $STUDY_CONFIG)")
     p.add_argument("--history", help="history database: a SQLite file or a URL (default: config quiz.history_url "
                    "or $STUDY_HISTORY_URL)")
@@ -305,6 +316,28 @@ def _learner_command(args, history, inp: TextIO, out: TextIO) -> int:
     return 0
 
 
+def _export_anki(generator, path: str, topics: list[str], types: list[str], missed_ids: list[str] | None, out: TextIO) -> int:
+    """The bank (never a question reviewed as flawed), or the learner's missed questions as the bank
+    asks them now (ids the glossary no longer yields are left out)."""
+    from .anki import export_anki
+
+    if missed_ids is None:
+        ids, deck = sorted(i for i in generator.bank if i not in generator.blocked), "AWS ML 用語集クイズ"
+    else:
+        ids, deck = missed_ids, "AWS ML 用語集クイズ（間違えた問題）"
+    questions = [q for q in generator.questions(ids) if q.topic in topics and q.type in types]
+    if not questions:
+        print("書き出す問題がありません。" + ("間違えた問題があると、ここに出てきます。" if missed_ids is not None else ""), file=out)
+        return 0
+    try:
+        n = export_anki(questions, path, deck)
+    except OSError as e:
+        print(f"error: cannot write {path}: {e}", file=sys.stderr)
+        return EXIT_BAD_REQUEST
+    print(f"{n} 問を Anki のデッキ {path} に書き出しました。", file=out)
+    return 0
+
+
 # ------------------------------------------------------------------------------------- main
 
 def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
@@ -359,7 +392,13 @@ def _run(args: argparse.Namespace, inp: TextIO, out: TextIO, generator) -> int:
     seed = _seed(args.seed)
 
     review_ids: list[str] = []
-    if args.review or not args.json:
+    if args.missed and not args.anki:
+        print("error: --missed goes with --anki FILE", file=sys.stderr)
+        return EXIT_BAD_REQUEST
+    missed_ids: list[str] | None = None
+    if args.anki and args.missed:
+        missed_ids = [m.question_id for m in history.missed_questions()]
+    if (args.review or not args.json) and not args.anki:
         # Open the history before the quiz: a corrupt or locked file must stop us before the learner
         # has answered anything, not after.
         try:
@@ -377,11 +416,11 @@ def _run(args: argparse.Namespace, inp: TextIO, out: TextIO, generator) -> int:
             return 0
 
     if generator is None:
-        from .generate import QuizGenerator
-
         print("モデルを読み込んでいます…", file=sys.stderr, flush=True)
-        generator = QuizGenerator(glossary, resources.embed_passages, extra_aliases=extra)
+        generator = _new_generator(config, resources, extra)
 
+    if args.anki:
+        return _export_anki(generator, args.anki, topics, types, missed_ids, out)
     if args.review:
         # Ids the glossary no longer yields (their entry was removed or relabelled) cannot be asked.
         available = generator.questions(review_ids, seed)

@@ -11,17 +11,19 @@ from dataclasses import asdict, dataclass, field
 
 # Type id -> Japanese display name. The ids are stable (they go into question ids and the history);
 # the display names are what a learner reads.
+# 項目→説明 (label_description) is retired: it tested matching a glossary label to its own words.
+# 定義→用語 is the conservative type, asked only about terms capabilities.yaml does not describe.
 QUESTION_TYPES: dict[str, str] = {
-    "definition_term": "定義→用語",
-    "term_statement": "用語→正しい記述",
-    "not_statement": "当てはまらないもの",
     "scenario_service": "シナリオ→サービス",
+    "scenario_pair": "シナリオ→2サービス",
+    "term_statement": "正しい記述",
     "select_two": "2つ選択",
-    "label_description": "項目→説明",
+    "not_statement": "誤っているもの",
+    "definition_term": "定義→用語",
 }
 
 # Types whose options are names (of terms or services): a name of the answer must never be in the stem.
-NAME_OPTION_TYPES = frozenset({"definition_term", "scenario_service"})
+NAME_OPTION_TYPES = frozenset({"definition_term", "scenario_service", "scenario_pair"})
 
 
 class QuizError(ValueError):
@@ -55,7 +57,7 @@ class SourceRef:
         return f"{self.term} › {self.section}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Option:
     text: str
     correct: bool
@@ -65,9 +67,11 @@ class Option:
     line: int
     why: str
     label: str = ""  # the entry's label when the option came from a labelled bullet
+    # ``file``/``line``: a glossary bullet, or the capabilities.yaml row (a claim, a wrong answer, a
+    # neighbouring service) the option rests on; ``why`` cites it.
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Question:
     id: str
     type: str

@@ -18,8 +18,6 @@ MASK = "（　　）"
 # Words that on their own name a vendor or platform, never one term.
 _GENERIC = {"amazon", "aws", "sagemaker", "amazon sagemaker", "aws sagemaker"}
 
-_SERVICE_LABEL = re.compile(r"^(Amazon|AWS)\s+\S")
-
 
 @lru_cache(maxsize=1 << 16)
 def norm(text: str) -> str:
@@ -76,83 +74,3 @@ def mask(text: str, names: Iterable[str]) -> str:
     while MASK + MASK in out:
         out = out.replace(MASK + MASK, MASK)
     return out
-
-
-def is_service_label(label: str) -> bool:
-    """'Amazon SageMaker Clarify', 'AWS Step Functions': bullet labels that name an AWS service,
-    not 'Amazon SageMaker Experimentsとの統合', which names a relationship."""
-    return bool(_SERVICE_LABEL.match(label)) and not re.search(r"(統合|連携|対応)$|との", label)
-
-
-def section_kind(heading: str) -> str:
-    """Group headings that hold the same kind of statement, so distractors come from comparable
-    sections (a use case is a plausible wrong use case; a definition is not)."""
-    h = norm(heading)
-    if "基本概念" in h or "概要" in h or "定義" in h:
-        return "concept"
-    if "ユースケース" in h or "活用" in h:
-        return "usecase"
-    if "利点" in h or "メリット" in h:
-        return "benefit"
-    if "対策" in h or "防止" in h:
-        return "countermeasure"  # AWSでの対策 too: an AWS service that counters overfitting is a countermeasure
-    if "検出" in h or "診断" in h:
-        return "detection"
-    if "統合" in h or "連携" in h or h.startswith("aws"):
-        return "integration"
-    if any(k in h for k in ("特徴", "機能", "コンポーネント", "タイプ", "ソース", "ステップ")):
-        return "feature"
-    return "other"
-
-
-# Spellings of one idea that share no characters. Only what this glossary needs; extend it when an
-# edit introduces a new pair (the quality tests show such a pair as a distractor that is true).
-SYNONYMS = {
-    "クロスバリデーション": "交差検証",
-    "視覚化": "可視化",
-    "モニタリング": "監視",
-    "コラボレーション": "協業",
-}
-
-
-# How a managed service is run and billed: the glossary states these under one service only, but
-# nearly every managed AWS service can claim them (SageMaker Pipelines is serverless and scales
-# too), so offering one as a *wrong* statement about another service would teach a falsehood.
-OPERATING_MODEL_LABELS = ("サーバーレス", "スケーラビリティ", "信頼性", "コスト効率", "運用オーバーヘッド")
-
-
-def is_operating_model(label: str) -> bool:
-    return any(norm(word) in norm(label) for word in OPERATING_MODEL_LABELS)
-
-
-@lru_cache(maxsize=1 << 16)
-def fold(text: str) -> str:
-    """norm() plus the synonym table, for comparing labels."""
-    out = norm(text)
-    for variant, canonical in SYNONYMS.items():
-        out = out.replace(norm(variant), norm(canonical))
-    return out
-
-
-@lru_cache(maxsize=1 << 16)
-def labels_overlap(a: str, b: str, min_common: int = 4) -> bool:
-    """Two labels that name the same idea: equal after NFKC, one inside the other, or sharing a
-    run of ``min_common`` characters ('リアルタイムモニタリング' / 'リアルタイム更新',
-    'ハイパーパラメータ最適化' / 'ハイパーパラメータ調整')."""
-    na, nb = fold(a), fold(b)
-    if not na or not nb:
-        return False
-    if na == nb or (min(len(na), len(nb)) >= 2 and (na in nb or nb in na)):
-        return True
-    return not _grams(na, min_common).isdisjoint(_grams(nb, min_common))
-
-
-def shared_runs(a: str, b: str, n: int = 3) -> frozenset[str]:
-    """The n-character runs two labels share, after folding."""
-    return _grams(fold(a), n) & _grams(fold(b), n)
-
-
-@lru_cache(maxsize=1 << 14)
-def _grams(text: str, n: int) -> frozenset[str]:
-    """Character n-grams: two strings share a run of n characters iff their n-gram sets meet."""
-    return frozenset(text[i : i + n] for i in range(len(text) - n + 1))

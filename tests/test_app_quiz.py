@@ -70,7 +70,7 @@ def test_full_marks_quiz_is_scored_explained_and_recorded(app_workspace):
 
 def test_wrong_answers_show_why_and_feed_the_review_quiz(app_workspace):
     at = app_test().run()
-    quiz = _start(at, 3, types=["label_description"])
+    quiz = _start(at, 3, types=["scenario_service"])
     _answer(at, quiz, right=False)
     _submit(at)
     assert at.metric[0].value == "0 / 3"
@@ -107,10 +107,10 @@ def test_retry_wrong_questions_and_quit(app_workspace):
 
 
 def test_the_form_never_names_the_answer_of_a_which_term_question(app_workspace):
-    """定義→用語 and シナリオ→サービス are about their topic, which is the right option: the
+    """シナリオ→サービス and シナリオ→2サービス are about their topic, which is the right option: the
     question header must not show it before the learner answers."""
     at = app_test().run()
-    quiz = _start(at, 6, types=["definition_term", "scenario_service"])
+    quiz = _start(at, 6, types=["scenario_pair", "scenario_service"])
     captions = [c.value for c in at.caption if c.value.startswith("問 ")]
     assert len(captions) == 6
     for q, caption in zip(quiz["questions"], captions):

@@ -22,7 +22,7 @@ def _answers(questions, right_ids):
 
 
 def test_accuracy_per_attempt_over_all_topics_and_one(tmp_path):
-    gen = QuizGenerator(load_glossary(PROJECT_ROOT / "knowledge"), CharNgramSimilarity())
+    gen = QuizGenerator(load_glossary(PROJECT_ROOT / "knowledge"), CharNgramSimilarity(), knowledge_dir=PROJECT_ROOT / "knowledge")
     h = History(tmp_path / "h.sqlite")
     first = gen.build(10, seed=1)
     topic = first[0].topic

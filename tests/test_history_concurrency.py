@@ -13,7 +13,7 @@ from tests.history_load import run_load
 
 @pytest.fixture(scope="module")
 def questions():
-    gen = QuizGenerator(load_glossary(PROJECT_ROOT / "knowledge"), CharNgramSimilarity())
+    gen = QuizGenerator(load_glossary(PROJECT_ROOT / "knowledge"), CharNgramSimilarity(), knowledge_dir=PROJECT_ROOT / "knowledge")
     return [q.to_dict() for q in gen.build(40, seed=3)]
 
 

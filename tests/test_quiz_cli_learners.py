@@ -31,14 +31,14 @@ from indexer.glossary import load_glossary
 from quiz import cli
 from quiz.generate import QuizGenerator
 from quiz.similarity import CharNgramSimilarity
-gen = QuizGenerator(load_glossary(PROJECT_ROOT / "knowledge"), CharNgramSimilarity())
+gen = QuizGenerator(load_glossary(PROJECT_ROOT / "knowledge"), CharNgramSimilarity(), knowledge_dir=PROJECT_ROOT / "knowledge")
 sys.exit(cli.main(sys.argv[1:], generator=gen))
 """
 
 
 @pytest.fixture(scope="module")
 def gen():
-    return QuizGenerator(load_glossary(PROJECT_ROOT / "knowledge"), CharNgramSimilarity())
+    return QuizGenerator(load_glossary(PROJECT_ROOT / "knowledge"), CharNgramSimilarity(), knowledge_dir=PROJECT_ROOT / "knowledge")
 
 
 def _main(argv, gen, answers: str = ""):

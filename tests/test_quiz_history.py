@@ -27,7 +27,7 @@ T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def gen():
-    return QuizGenerator(load_glossary(PROJECT_ROOT / "knowledge"), CharNgramSimilarity())
+    return QuizGenerator(load_glossary(PROJECT_ROOT / "knowledge"), CharNgramSimilarity(), knowledge_dir=PROJECT_ROOT / "knowledge")
 
 
 def _answer(questions, right: set[str]):
