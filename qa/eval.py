@@ -59,7 +59,8 @@ def load_questions(path: str | Path = DEFAULT_QUESTIONS) -> list[Question]:
             if not sep:
                 raise ValueError(f"{path}: question {i}: gold {g!r} must be 'term › section'")
             gold.append((term.strip(), section.strip()))
-        out.append(Question(str(item["q"]), tuple(gold), str(item.get("style", "")), str(item.get("split", "train"))))
+        out.append(Question(q=str(item["q"]), gold=tuple(gold), style=str(item.get("style", "")),
+                            split=str(item.get("split", "train"))))
     return out
 
 

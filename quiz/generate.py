@@ -30,9 +30,10 @@ import numpy as np
 
 from indexer.glossary import INTRO, Entry, Glossary, Section, Term
 from indexer.aliases import AliasError, read_aliases
+from indexer.text import compact_form
 
 from .model import NAME_OPTION_TYPES, QUESTION_TYPES, NotEnoughQuestions, Option, Question, QuizError, SourceRef
-from .names import MASK, fold, is_operating_model, is_service_label, labels_overlap, mask, names_any, norm, section_kind, shared_runs, term_aliases
+from .names import MASK, is_operating_model, is_service_label, label_key, labels_overlap, mask, names_any, section_kind, shared_runs, term_aliases
 from .similarity import E5_NEAR_DUPLICATE, as_similarity
 
 _STATEMENT_KINDS = frozenset({"feature", "benefit", "usecase", "integration", "detection", "countermeasure", "other"})
@@ -172,7 +173,7 @@ class QuizGenerator:
         if k not in self._label_overlap:
             found = labels_overlap(a.label, b.label)
             if not found:  # one's label inside the other's description: 特徴選択と次元削減
-                found = any(len(fold(x.label)) >= 4 and fold(x.label) in fold(y.entry.text) for x, y in ((a, b), (b, a)))
+                found = any(len(label_key(x.label)) >= 4 and label_key(x.label) in label_key(y.entry.text) for x, y in ((a, b), (b, a)))
             if not found and self.s_display[a.idx, b.idx] >= self.near - _RARE_RUN_MARGIN:
                 found = any(self._run_df[r] <= self._rare_df for r in shared_runs(a.label, b.label))
             self._label_overlap[k] = found
@@ -183,7 +184,7 @@ class QuizGenerator:
         key = (min(a.idx, b.idx), max(a.idx, b.idx))
         found = self._same.get(key)
         if found is None:
-            if norm(a.entry.text) == norm(b.entry.text):
+            if compact_form(a.entry.text) == compact_form(b.entry.text):
                 found = True
             elif a.kind == "concept" and b.kind == "concept":
                 # 開発元/サービス種別 are shared labels with different facts: only the content counts.
@@ -236,7 +237,7 @@ class QuizGenerator:
         ranked = [c for _, c in scored]
 
         def clash(c: _Item, others: Sequence[_Item]) -> bool:
-            return any(self.same_fact(c, o) or norm(text_of(c)) == norm(text_of(o)) for o in others)
+            return any(self.same_fact(c, o) or compact_form(text_of(c)) == compact_form(text_of(o)) for o in others)
 
         def greedy(cands: Sequence[_Item]) -> list[_Item]:
             # Wrong options spread over several sources teach more than three from one place, so
@@ -485,9 +486,9 @@ class QuizGenerator:
             if len(options) < self.n_options:
                 # Fill with services the glossary mentions (Clarify, Step Functions…), vetted the same way.
                 extras = []
-                taken = {norm(o.text) for o in options}
+                taken = {compact_form(o.text) for o in options}
                 for c in self.items:
-                    if not is_service_label(c.label) or names_any(c.label, self.all_aliases) or norm(c.label) in taken:
+                    if not is_service_label(c.label) or names_any(c.label, self.all_aliases) or compact_form(c.label) in taken:
                         continue
                     if self.same_fact(item, c) or names_any(stem, [c.label]):
                         continue
@@ -496,9 +497,9 @@ class QuizGenerator:
                 for _, c in extras:
                     if len(options) == self.n_options:
                         break
-                    if norm(c.label) in taken:
+                    if compact_form(c.label) in taken:
                         continue
-                    taken.add(norm(c.label))
+                    taken.add(compact_form(c.label))
                     options.append(self._opt_item(c, False, f"誤り: {c.label} は「{c.entry.text}」のためのもので、この要件には当たりません（{c.title}、{c.loc}）。", text=c.label))
             if len(options) < self.n_options:
                 continue
@@ -513,7 +514,7 @@ class QuizGenerator:
             text = item.entry.text
             if names_any(text, self.aliases[term.name]):
                 continue
-            if len(norm(item.label)) >= 3 and norm(item.label) in norm(text):
+            if len(compact_form(item.label)) >= 3 and compact_form(item.label) in compact_form(text):
                 continue  # the description repeats its label: the stem would give it away
             # A label that is itself a term ('Amazon SageMaker Pipelines' under ターゲットタイプ): that
             # term's own entries describe it truly and must not be offered as wrong descriptions.
@@ -522,7 +523,7 @@ class QuizGenerator:
             pool = [
                 c for c in self.items
                 if c.idx != item.idx and c.label and (c.kind == kind or (c.kind in kinds and c.term.name != term.name))
-                and norm(c.entry.text) != norm(text) and self.s_text[c.idx, item.idx] < self.near
+                and compact_form(c.entry.text) != compact_form(text) and self.s_text[c.idx, item.idx] < self.near
                 and not self._labels_overlap(c, item)
                 and not names_any(c.entry.text, self.aliases[term.name]) and c.term.name not in named
             ]
@@ -532,7 +533,7 @@ class QuizGenerator:
             if picked is None:
                 continue
             stem = f"{term.name} の「{item.label}」の説明として正しいものはどれですか？"
-            if norm(text) in norm(stem):
+            if compact_form(text) in compact_form(stem):
                 continue
             options = [self._opt_item(item, True, f"正しい: {item.title} の「{item.label}」の説明です（{item.loc}）。", text=text)]
             options += [self._opt_item(c, False, f"誤り: これは {c.title} の「{c.label}」の説明です（{c.loc}）。", text=c.entry.text) for c in picked]
@@ -619,7 +620,7 @@ def merge_aliases(own: Iterable[str], extra: Iterable[str]) -> tuple[str, ...]:
     needs); names under 3 characters are dropped, they would match inside unrelated words."""
     seen, out = set(), []
     for name in [*own, *extra]:
-        key = norm(str(name))
+        key = compact_form(str(name))
         if len(key) >= 3 and key not in seen:
             seen.add(key)
             out.append(str(name))
@@ -647,9 +648,9 @@ def resolve_topics(glossary: Glossary, topics: Iterable[str] | None,
     extra = extra_aliases or {}
     out = []
     for raw in topics:
-        want = norm(raw)
+        want = compact_form(raw)
         match = next((t.name for t in glossary.terms
-                      if any(norm(a) == want for a in merge_aliases(term_aliases(t), extra.get(t.name, ())))), None)
+                      if any(compact_form(a) == want for a in merge_aliases(term_aliases(t), extra.get(t.name, ())))), None)
         if match is None:
             valid = ", ".join(t.name for t in glossary.terms)
             raise QuizError(f"unknown topic '{raw}'. Valid topics: {valid}")
@@ -663,8 +664,8 @@ def resolve_types(types: Iterable[str] | None) -> list[str]:
         return list(QUESTION_TYPES)
     out = []
     for raw in types:
-        want = norm(raw).replace("-", "_")
-        match = next((k for k, v in QUESTION_TYPES.items() if want in (norm(k), norm(v))), None)
+        want = compact_form(raw).replace("-", "_")
+        match = next((k for k, v in QUESTION_TYPES.items() if want in (compact_form(k), compact_form(v))), None)
         if match is None:
             valid = ", ".join(f"{k} ({v})" for k, v in QUESTION_TYPES.items())
             raise QuizError(f"unknown question type '{raw}'. Valid types: {valid}")

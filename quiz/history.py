@@ -322,7 +322,8 @@ class History:
                 "SELECT topic, COUNT(*), SUM(is_correct), MAX(answered_at) FROM answers GROUP BY topic ORDER BY topic").fetchall()
             open_ = dict(conn.execute(
                 "SELECT topic, COUNT(*) FROM cards WHERE last_correct = 0 GROUP BY topic").fetchall())
-        return {t: TopicStat(t, n, int(right or 0), int(open_.get(t, 0)), last) for t, n, right, last in rows}
+        return {t: TopicStat(topic=t, answered=n, right=int(right or 0), open_mistakes=int(open_.get(t, 0)),
+                             last_answered_at=last) for t, n, right, last in rows}
 
     def accuracy_over_time(self, topic: str | None = None) -> list[AccuracyPoint]:
         """One point per attempt and topic, oldest first: the learner's curve per topic."""
@@ -333,7 +334,7 @@ class History:
                 rows = conn.execute(sql.format(where="")).fetchall()
             else:
                 rows = conn.execute(sql.format(where="WHERE s.topic = ?"), (topic,)).fetchall()
-        return [AccuracyPoint(i, at, t, int(r), int(n)) for i, at, t, r, n in rows]
+        return [AccuracyPoint(attempt_id=i, at=at, topic=t, right=int(r), total=int(n)) for i, at, t, r, n in rows]
 
     def attempt_accuracy(self, topic: str | None = None) -> list[AttemptAccuracy]:
         """Right / total per attempt, oldest first: over every topic, or only ``topic`` (attempts
@@ -359,8 +360,9 @@ class History:
                 latest = conn.execute(
                     "SELECT is_correct, question FROM answers WHERE question_id=? ORDER BY answered_at DESC, attempt_id DESC LIMIT 1",
                     (qid,)).fetchone()
-                out.append(MissedQuestion(qid, topic, qtype, int(wrong), int(seen), last_wrong, bool(latest[0]),
-                                          Question.from_dict(json.loads(latest[1]))))
+                out.append(MissedQuestion(question_id=qid, topic=topic, type=qtype, times_wrong=int(wrong),
+                                          times_seen=int(seen), last_wrong_at=last_wrong, last_correct=bool(latest[0]),
+                                          question=Question.from_dict(json.loads(latest[1]))))
         return out
 
     def review_queue(self, now: datetime | None = None, limit: int | None = None) -> list[ReviewItem]:
@@ -374,7 +376,8 @@ class History:
         due, pending = [], []
         for qid, topic, qtype, card_json, lapses, last_correct in rows:
             card = Card.from_dict(json.loads(card_json))
-            item = ReviewItem(qid, topic, qtype, card.due, card.due <= now, int(lapses), bool(last_correct))
+            item = ReviewItem(question_id=qid, topic=topic, type=qtype, due=card.due, is_due=card.due <= now,
+                              lapses=int(lapses), last_correct=bool(last_correct))
             if item.is_due:
                 due.append(item)
             elif not item.last_correct:

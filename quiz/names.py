@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from indexer.glossary import Term
+from indexer.text import compact_form
 
 MASK = "（　　）"
 
@@ -19,12 +20,6 @@ MASK = "（　　）"
 _GENERIC = {"amazon", "aws", "sagemaker", "amazon sagemaker", "aws sagemaker"}
 
 _SERVICE_LABEL = re.compile(r"^(Amazon|AWS)\s+\S")
-
-
-@lru_cache(maxsize=1 << 16)
-def norm(text: str) -> str:
-    """NFKC, lower case, no spaces: 'ＳａｇｅＭａｋｅｒ  Debugger' and 'sagemaker debugger' compare equal."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).lower())
 
 
 def aliases(name: str) -> tuple[str, ...]:
@@ -37,9 +32,9 @@ def aliases(name: str) -> tuple[str, ...]:
         words = half.split()
         for i in range(1, len(words)):
             tail = " ".join(words[i:])
-            if norm(tail) not in _GENERIC and len(norm(tail)) >= 3:
+            if compact_form(tail) not in _GENERIC and len(compact_form(tail)) >= 3:
                 found.append(tail)
-    out = list(dict.fromkeys(a for a in found if a and norm(a) not in _GENERIC))
+    out = list(dict.fromkeys(a for a in found if a and compact_form(a) not in _GENERIC))
     return tuple(sorted(out, key=len, reverse=True))
 
 
@@ -48,8 +43,8 @@ def term_aliases(term: Term) -> tuple[str, ...]:
 
 
 def names_any(text: str, names: Iterable[str]) -> bool:
-    t = norm(text)
-    return any(norm(n) and norm(n) in t for n in names)
+    t = compact_form(text)
+    return any(compact_form(n) and compact_form(n) in t for n in names)
 
 
 def _char_class(ch: str) -> str:
@@ -87,7 +82,7 @@ def is_service_label(label: str) -> bool:
 def section_kind(heading: str) -> str:
     """Group headings that hold the same kind of statement, so distractors come from comparable
     sections (a use case is a plausible wrong use case; a definition is not)."""
-    h = norm(heading)
+    h = compact_form(heading)
     if "基本概念" in h or "概要" in h or "定義" in h:
         return "concept"
     if "ユースケース" in h or "活用" in h:
@@ -122,15 +117,15 @@ OPERATING_MODEL_LABELS = ("サーバーレス", "スケーラビリティ", "信
 
 
 def is_operating_model(label: str) -> bool:
-    return any(norm(word) in norm(label) for word in OPERATING_MODEL_LABELS)
+    return any(compact_form(word) in compact_form(label) for word in OPERATING_MODEL_LABELS)
 
 
 @lru_cache(maxsize=1 << 16)
-def fold(text: str) -> str:
-    """norm() plus the synonym table, for comparing labels."""
-    out = norm(text)
+def label_key(text: str) -> str:
+    """``compact_form`` with synonyms mapped to one spelling: the key two labels are compared by."""
+    out = compact_form(text)
     for variant, canonical in SYNONYMS.items():
-        out = out.replace(norm(variant), norm(canonical))
+        out = out.replace(compact_form(variant), compact_form(canonical))
     return out
 
 
@@ -139,7 +134,7 @@ def labels_overlap(a: str, b: str, min_common: int = 4) -> bool:
     """Two labels that name the same idea: equal after NFKC, one inside the other, or sharing a
     run of ``min_common`` characters ('リアルタイムモニタリング' / 'リアルタイム更新',
     'ハイパーパラメータ最適化' / 'ハイパーパラメータ調整')."""
-    na, nb = fold(a), fold(b)
+    na, nb = label_key(a), label_key(b)
     if not na or not nb:
         return False
     if na == nb or (min(len(na), len(nb)) >= 2 and (na in nb or nb in na)):
@@ -149,7 +144,7 @@ def labels_overlap(a: str, b: str, min_common: int = 4) -> bool:
 
 def shared_runs(a: str, b: str, n: int = 3) -> frozenset[str]:
     """The n-character runs two labels share, after folding."""
-    return _grams(fold(a), n) & _grams(fold(b), n)
+    return _grams(label_key(a), n) & _grams(label_key(b), n)
 
 
 @lru_cache(maxsize=1 << 14)

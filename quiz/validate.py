@@ -20,14 +20,11 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from indexer.text import compact_form
+
 from .model import QUESTION_TYPES, Question
 
-BLANK = "（　　）"
 _STATEMENT_SECTIONS = ("ユースケース", "統合", "連携")
-
-
-def _n(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).lower())
 
 
 @dataclass
@@ -108,20 +105,20 @@ def names_of(term_name: str) -> list[str]:
         words = h.split()
         out += [" ".join(words[i:]) for i in range(1, len(words))]
     vendor = {"amazon", "aws", "sagemaker", "amazonsagemaker"}
-    return [x for x in dict.fromkeys(out) if x and _n(x) not in vendor]
+    return [x for x in dict.fromkeys(out) if x and compact_form(x) not in vendor]
 
 
 def _mentions(text: str, names: Iterable[str]) -> bool:
-    t = _n(text)
-    return any(_n(n) in t for n in names)
+    t = compact_form(text)
+    return any(compact_form(n) in t for n in names)
 
 
 def _labels_close(a: str, b: str) -> bool:
     from .names import SYNONYMS  # data, not logic: the checker folds the same known synonyms
 
-    a, b = _n(a), _n(b)
+    a, b = compact_form(a), compact_form(b)
     for variant, canonical in SYNONYMS.items():
-        a, b = a.replace(_n(variant), _n(canonical)), b.replace(_n(variant), _n(canonical))
+        a, b = a.replace(compact_form(variant), compact_form(canonical)), b.replace(compact_form(variant), compact_form(canonical))
     if not a or not b:
         return False
     if a == b or a in b or b in a:
@@ -174,7 +171,7 @@ class Checker:
         from .similarity import E5_NEAR_DUPLICATE, as_similarity
 
         self.terms = parse_glossary(knowledge_dir)
-        self.extra = {k: [str(n) for n in v if len(_n(str(n))) >= 3] for k, v in (extra_aliases or {}).items()}
+        self.extra = {k: [str(n) for n in v if len(compact_form(str(n))) >= 3] for k, v in (extra_aliases or {}).items()}
         self.sim = as_similarity(similarity) if similarity is not None else None
         self.near = near_duplicate if near_duplicate is not None else getattr(self.sim, "near_duplicate", E5_NEAR_DUPLICATE)
 
@@ -202,12 +199,12 @@ class Checker:
             return f"names the topic {topic}"
         entries = [(h, e) for h, e in t.entries() if only_section in (None, h)]
         for h, e in entries:
-            if _n(e.text) == _n(text):
+            if compact_form(e.text) == compact_form(text):
                 return f"same text as {topic} › {h}:{e.line}"
             concept = "基本概念" in h
             if label and e.label and not concept and _labels_close(label, e.label):
                 return f"label '{label}' ~ '{e.label}' of {topic} › {h}:{e.line}"
-            if not concept and any(len(_n(x)) >= 4 and _n(x) in _n(y) for x, y in ((label, e.text), (e.label, text))):
+            if not concept and any(len(compact_form(x)) >= 4 and compact_form(x) in compact_form(y) for x, y in ((label, e.text), (e.label, text))):
                 return f"'{label}' / '{e.label}' of {topic} › {h}:{e.line}: one's label stands in the other's text"
         display = f"{label}: {text}" if label else text
         facts = [e.display for _, e in entries]
@@ -229,7 +226,7 @@ class Checker:
             return [f"topic {q.topic} is not a term of the glossary"]
         if not 4 <= len(opts) <= 5:
             p.append(f"{len(opts)} options (need 4–5)")
-        if len({_n(o.text) for o in opts}) != len(opts):
+        if len({compact_form(o.text) for o in opts}) != len(opts):
             p.append("options are not distinct")
         want = 2 if q.type == "select_two" else 1
         n_right = sum(o.correct for o in opts)
@@ -254,11 +251,11 @@ class Checker:
         if t is None:
             return [f"source term {s.term} not in the glossary"]
         if s.section == "概要":
-            if _n(s.text) != _n(t.intro) or s.line != t.intro_line:
+            if compact_form(s.text) != compact_form(t.intro) or s.line != t.intro_line:
                 return [f"source text is not the intro of {s.term} at line {t.intro_line}"]
             return []
         e = self._entry(s.term, s.section, s.line)
-        if e is None or _n(e.display) != _n(s.text):
+        if e is None or compact_form(e.display) != compact_form(s.text):
             return [f"source '{s.text}' not found at {s.term} › {s.section}:{s.line}"]
         return []
 
@@ -278,85 +275,102 @@ class Checker:
                 continue
             e = self._entry(o.term, o.section, o.line)
             expected = (e.text if q.type == "label_description" else e.display) if e else None
-            if expected is None or _n(expected) != _n(o.text):
+            if expected is None or compact_form(expected) != compact_form(o.text):
                 p.append(f"option '{o.text}' does not stand at {o.term} › {o.section}:{o.line}")
         return p
 
     def _check_truth(self, q: Question) -> list[str]:
-        p = []
         right = [o for o in q.options if o.correct]
         wrong = [o for o in q.options if not o.correct]
+        if q.type in ("term_statement", "select_two", "not_statement"):
+            return self._truth_of_statements(q, right, wrong)
+        if q.type == "label_description":
+            return self._truth_of_label_description(q, right, wrong)
+        if q.type in ("definition_term", "scenario_service"):
+            return self._truth_of_which_term(q, right, wrong)
+        return []
+
+    def _truth_of_statements(self, q: Question, right: list, wrong: list) -> list[str]:
+        """Statements about the topic's asked section: the true ones from it, the false ones not true of it."""
+        p = []
         topic = self.terms[q.topic]
         asked = re.search(r"「(.+?)」", q.stem)
         asked = asked.group(1) if asked else ""
-        if q.type in ("term_statement", "select_two", "not_statement"):
-            true_side = right if q.type != "not_statement" else wrong
-            false_side = wrong if q.type != "not_statement" else right
-            for o in true_side:
-                if o.term != q.topic or o.section != asked:
-                    p.append(f"'{o.text}' is offered as true of {q.topic} › {asked} but is from {o.term} › {o.section}")
-            for o in false_side:
+        true_side = right if q.type != "not_statement" else wrong
+        false_side = wrong if q.type != "not_statement" else right
+        for o in true_side:
+            if o.term != q.topic or o.section != asked:
+                p.append(f"'{o.text}' is offered as true of {q.topic} › {asked} but is from {o.term} › {o.section}")
+        for o in false_side:
+            e = self._entry(o.term, o.section, o.line)
+            if e is None:
+                continue
+            if o.term == q.topic:
+                # A sibling section of a concept: it must not say what the asked section says.
+                if _is_service(topic):
+                    p.append(f"wrong option '{o.text}' is the service's own entry ({o.section})")
+                elif o.section == asked:
+                    p.append(f"wrong option '{o.text}' stands in the asked section {asked}")
+                elif why := self._true_of(e.label, e.text, q.topic, only_section=asked):
+                    p.append(f"wrong option '{o.text}' says what {asked} says: {why}")
+            elif why := self._true_of(e.label, e.text, q.topic):
+                p.append(f"wrong option '{o.text}' is true of the topic: {why}")
+        return p
+
+    def _truth_of_label_description(self, q: Question, right: list, wrong: list) -> list[str]:
+        p = []
+        e_right = self._entry(right[0].term, right[0].section, right[0].line) if right else None
+        if right and right[0].term != q.topic:
+            p.append("the right description is not from the topic")
+        for o in wrong:
+            e = self._entry(o.term, o.section, o.line)
+            if not e or not e_right:
+                continue
+            if _labels_close(e.label, e_right.label):
+                p.append(f"wrong description '{o.text}' belongs to a label like '{e_right.label}' ({e.label})")
+            if _mentions(e.text, self._names(q.topic)):
+                p.append(f"wrong description '{o.text}' names the topic")
+            if _mentions(e_right.label, self._names(o.term)):
+                p.append(f"wrong description '{o.text}' comes from {o.term}, which the label itself names")
+            if (c := self._cos(e.text, [e_right.text])) >= self.near:
+                p.append(f"wrong description '{o.text}' ~ the right one (embedding {c:.3f})")
+        return p
+
+    def _truth_of_which_term(self, q: Question, right: list, wrong: list) -> list[str]:
+        """定義→用語 and シナリオ→サービス: the answer is the topic's name and no other option fits."""
+        p = []
+        topic = self.terms[q.topic]
+        if not right or right[0].text != q.topic:
+            p.append("the right option is not the topic's name")
+        if q.source.term != q.topic:
+            p.append(f"the stem's source is from {q.source.term}, not from the answer {q.topic}")
+        if q.type == "definition_term" and not (q.source.section == "概要" or "基本概念" in q.source.section):
+            p.append(f"definition taken from {q.source.section}, not the intro or 基本概念")
+        if q.type == "scenario_service":
+            if not _is_service(topic):
+                p.append(f"{q.topic} is not a service or tool, yet answers 'which service'")
+            if not any(k in q.source.section for k in _STATEMENT_SECTIONS):
+                p.append(f"scenario taken from {q.source.section}, not a use case or integration")
+            e = self._entry(q.source.term, q.source.section, q.source.line)
+            if e and compact_form(e.text) not in compact_form(q.stem):
+                p.append("the scenario does not contain its source entry's text")
+            for o in q.options:
+                if o.text in self.terms and not _is_service(self.terms[o.text]):
+                    p.append(f"'{o.text}' is not a service but is an option of a 'which service' question")
+        src_label = q.source.label
+        src_text = q.source.text.split(": ", 1)[1] if src_label else q.source.text
+        for o in wrong:
+            if o.text in self.terms:
+                if q.source.section == "概要":
+                    score = self._cos(q.source.text, [self.terms[o.text].intro])
+                    if score >= self.near:
+                        p.append(f"{o.text}'s intro ~ the definition (embedding {score:.3f})")
+                elif why := self._true_of(src_label if q.type == "scenario_service" else "", src_text, o.text):
+                    p.append(f"wrong option {o.text} also fits: {why}")
+            else:
                 e = self._entry(o.term, o.section, o.line)
-                if e is None:
-                    continue
-                if o.term == q.topic:
-                    # A sibling section of a concept: it must not say what the asked section says.
-                    if _is_service(topic):
-                        p.append(f"wrong option '{o.text}' is the service's own entry ({o.section})")
-                    elif o.section == asked:
-                        p.append(f"wrong option '{o.text}' stands in the asked section {asked}")
-                    elif why := self._true_of(e.label, e.text, q.topic, only_section=asked):
-                        p.append(f"wrong option '{o.text}' says what {asked} says: {why}")
-                elif why := self._true_of(e.label, e.text, q.topic):
-                    p.append(f"wrong option '{o.text}' is true of the topic: {why}")
-        elif q.type == "label_description":
-            e_right = self._entry(right[0].term, right[0].section, right[0].line) if right else None
-            if right and right[0].term != q.topic:
-                p.append("the right description is not from the topic")
-            for o in wrong:
-                e = self._entry(o.term, o.section, o.line)
-                if not e or not e_right:
-                    continue
-                if _labels_close(e.label, e_right.label):
-                    p.append(f"wrong description '{o.text}' belongs to a label like '{e_right.label}' ({e.label})")
-                if _mentions(e.text, self._names(q.topic)):
-                    p.append(f"wrong description '{o.text}' names the topic")
-                if _mentions(e_right.label, self._names(o.term)):
-                    p.append(f"wrong description '{o.text}' comes from {o.term}, which the label itself names")
-                if (c := self._cos(e.text, [e_right.text])) >= self.near:
-                    p.append(f"wrong description '{o.text}' ~ the right one (embedding {c:.3f})")
-        elif q.type in ("definition_term", "scenario_service"):
-            if not right or right[0].text != q.topic:
-                p.append("the right option is not the topic's name")
-            if q.source.term != q.topic:
-                p.append(f"the stem's source is from {q.source.term}, not from the answer {q.topic}")
-            if q.type == "definition_term" and not (q.source.section == "概要" or "基本概念" in q.source.section):
-                p.append(f"definition taken from {q.source.section}, not the intro or 基本概念")
-            if q.type == "scenario_service":
-                if not _is_service(topic):
-                    p.append(f"{q.topic} is not a service or tool, yet answers 'which service'")
-                if not any(k in q.source.section for k in _STATEMENT_SECTIONS):
-                    p.append(f"scenario taken from {q.source.section}, not a use case or integration")
-                e = self._entry(q.source.term, q.source.section, q.source.line)
-                if e and _n(e.text) not in _n(q.stem):
-                    p.append("the scenario does not contain its source entry's text")
-                for o in q.options:
-                    if o.text in self.terms and not _is_service(self.terms[o.text]):
-                        p.append(f"'{o.text}' is not a service but is an option of a 'which service' question")
-            src_label = q.source.label
-            src_text = q.source.text.split(": ", 1)[1] if src_label else q.source.text
-            for o in wrong:
-                if o.text in self.terms:
-                    if q.source.section == "概要":
-                        score = self._cos(q.source.text, [self.terms[o.text].intro])
-                        if score >= self.near:
-                            p.append(f"{o.text}'s intro ~ the definition (embedding {score:.3f})")
-                    elif why := self._true_of(src_label if q.type == "scenario_service" else "", src_text, o.text):
-                        p.append(f"wrong option {o.text} also fits: {why}")
-                else:
-                    e = self._entry(o.term, o.section, o.line)
-                    if e and (_n(e.text) == _n(src_text) or self._cos(e.display, [q.source.text]) >= self.near):
-                        p.append(f"wrong service '{o.text}' ({e.text}) fits the scenario too")
+                if e and (compact_form(e.text) == compact_form(src_text) or self._cos(e.display, [q.source.text]) >= self.near):
+                    p.append(f"wrong service '{o.text}' ({e.text}) fits the scenario too")
         return p
 
     def _check_leak(self, q: Question) -> list[str]:
@@ -366,7 +380,7 @@ class Checker:
                 p.append(f"the stem names the answer {q.topic}")
         else:
             for o in q.options:
-                if o.correct and _n(o.text) in _n(q.stem):
+                if o.correct and compact_form(o.text) in compact_form(q.stem):
                     p.append(f"the right option's text stands in the stem: '{o.text}'")
         return p
 
@@ -386,10 +400,6 @@ class Checker:
             row[1] += 1
             row[2] += q.n_correct / len(q.options)
         return report
-
-
-def check_questions(questions: Iterable[Question], knowledge_dir: str | Path, similarity=None) -> Report:
-    return Checker(knowledge_dir, similarity).run(questions)
 
 
 def main(argv: list[str] | None = None) -> int:
