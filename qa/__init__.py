@@ -23,5 +23,6 @@ One small module per concern, so each can be read (and replaced) alone:
 """
 from .records import Answer, Citation
 from .answerer import Answerer, build_answerer
+from .compose import AnswerPart, answer_parts
 
-__all__ = ["Answer", "Answerer", "Citation", "build_answerer"]
+__all__ = ["Answer", "AnswerPart", "Answerer", "Citation", "answer_parts", "build_answerer"]

@@ -128,24 +128,43 @@ def citations(r: Retrieval, retriever: Retriever, picks: list[Pick]) -> list[Cit
     return sorted(out, key=lambda c: first_seen[(c.term, c.section)])
 
 
+@dataclass(frozen=True)
+class AnswerPart:
+    """The quotes of one section, in citation order: what a front end lays out as it likes."""
+
+    term: str
+    section: str
+    quotes: tuple[tuple[int, str], ...]  # (citation number, quoted text)
+
+    @property
+    def is_intro(self) -> bool:
+        """The intro reads as prose (it is prose); other sections are lists of bullets."""
+        return self.section == INTRO
+
+
+def answer_parts(cites: list[Citation]) -> list[AnswerPart]:
+    """Citations grouped by consecutive section, numbered from 1 as the citations are."""
+    parts: list[AnswerPart] = []
+    for n, c in enumerate(cites, start=1):
+        if parts and (parts[-1].term, parts[-1].section) == (c.term, c.section):
+            last = parts[-1]
+            parts[-1] = AnswerPart(term=last.term, section=last.section, quotes=last.quotes + ((n, c.text),))
+        else:
+            parts.append(AnswerPart(term=c.term, section=c.section, quotes=((n, c.text),)))
+    return parts
+
+
 def compose(cites: list[Citation]) -> str:
     """Quotes grouped by section in citation order, each followed by its [n] marker.
 
-    The intro reads as prose (it is prose); bullets stay a list under ``term › section`` so the
-    reader sees where each one comes from.
+    The intro reads as one paragraph; bullets stay a list under ``term › section`` so the reader
+    sees where each one comes from.
     """
     lines: list[str] = []
-    current = None
-    for n, c in enumerate(cites, start=1):
-        key = (c.term, c.section)
-        if c.section == INTRO:
-            if current == key and lines:
-                lines[-1] += f" {c.text} [{n}]"
-            else:
-                lines.append(f"{c.text} [{n}]")
+    for part in answer_parts(cites):
+        if part.is_intro:
+            lines.append(" ".join(f"{text} [{n}]" for n, text in part.quotes))
         else:
-            if current != key:
-                lines.append(f"{c.term} › {c.section}:")
-            lines.append(f"・{c.text} [{n}]")
-        current = key
+            lines.append(f"{part.term} › {part.section}:")
+            lines += [f"・{text} [{n}]" for n, text in part.quotes]
     return "\n".join(lines)

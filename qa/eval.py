@@ -78,7 +78,7 @@ def run_questions(answerer, questions: list[Question], modes=MODES, k: int | Non
     queries = [retriever.analyze(t) for t in texts]
     # One batched encode for the whole set: the model call dominates, and batches amortise it.
     wanted = [i for i, query in enumerate(queries) if not query.empty]
-    vectors = retriever.dense.embedder.embed_queries([queries[i].text for i in wanted]) if wanted else []
+    vectors = retriever.dense.encode_many([queries[i].text for i in wanted]) if wanted else []
     qvecs = dict(zip(wanted, vectors))
     records = []
     for i, q in enumerate(questions):
