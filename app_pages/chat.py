@@ -11,7 +11,7 @@ from app_shared.context import load_context, problem_of
 from app_shared.problems import render_problem
 from app_shared.text import format_seconds, md_escape, md_highlight, md_quote
 from indexer.errors import KnowledgeError
-from qa import Answer, Answerer
+from qa import Answer, Answerer, answer_parts
 
 USER_AVATAR = ":material/person:"
 BOT_AVATAR = ":material/auto_stories:"
@@ -28,10 +28,15 @@ def ask_pending(question: str) -> None:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """The composed answer, escaped, with its ``term › section:`` lines in bold."""
-    titles = {f"{c.term} › {c.section}:" for c in answer.citations}
-    lines = [f"**{md_escape(line)}**" if line.strip() in titles else md_escape(line)
-             for line in answer.answer.split("\n")]
+    """The answer laid out from its parts (never from its text): intro quotes as one paragraph,
+    other sections as a bold ``term › section:`` line over their bullets; everything escaped."""
+    lines = []
+    for part in answer_parts(answer.citations):
+        if part.is_intro:
+            lines.append(md_escape(" ".join(f"{text} [{n}]" for n, text in part.quotes)))
+        else:
+            lines.append(f"**{md_escape(f'{part.term} › {part.section}:')}**")
+            lines += [md_escape(f"・{text} [{n}]") for n, text in part.quotes]
     return "  \n".join(lines)
 
 

@@ -71,7 +71,7 @@ class Term:
     def intro_entries(self) -> tuple[Entry, ...]:
         """The intro split into sentences, so an answer can quote one sentence and not the paragraph."""
         sentences = [s for s in re.split(r"(?<=。)", self.intro) if s.strip()]
-        return tuple(Entry("", s.strip(), self.file, self.intro_line) for s in sentences)
+        return tuple(Entry(label="", text=s.strip(), file=self.file, line=self.intro_line) for s in sentences)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -16,11 +16,13 @@ One small module per concern, so each can be read (and replaced) alone:
     fusion     reciprocal rank fusion
     retriever  all of the above → one score per section
     abstain    answer or not, from evidence rather than cosine
-    answer     pick entries, compose the [n]-cited answer; Answer / Citation
+    compose    pick entries, compose the [n]-cited answer
+    records    Answer / Citation: what a question produces
     answerer   build_answerer / Answerer.ask, the entry point
     eval       python -m qa.eval: metrics per retriever on qa/eval_questions.yaml
 """
-from .answer import Answer, Citation
+from .records import Answer, Citation
 from .answerer import Answerer, build_answerer
+from .compose import AnswerPart, answer_parts
 
-__all__ = ["Answer", "Answerer", "Citation", "build_answerer"]
+__all__ = ["Answer", "AnswerPart", "Answerer", "Citation", "answer_parts", "build_answerer"]

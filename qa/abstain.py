@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .query import Concept
-from .retriever import Retrieval, Retriever
+from .retriever import Retrieval, RetrievalMode, Retriever
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def decide(r: Retrieval, retriever: Retriever, th: Thresholds | None = None) -> 
     if q.empty:
         return Verdict(False, "empty", features=feats)
 
-    if r.mode == "dense":
+    if r.mode is RetrievalMode.DENSE:
         ok = feats["dense_top"] >= th.dense_cosine
         return Verdict(ok, "dense-cosine" if ok else "dense-low", features=feats)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Iterable
 
 from indexer.aliases import AliasError, read_aliases  # noqa: F401 (AliasError is part of this API)
+from indexer.text import match_form
 
-from .tokenize import fold
 
 _SEP = r"[\s・\-_]*"
 _SEP_CHARS = re.compile(r"[\s・\-_]+")
@@ -24,7 +24,7 @@ _LATIN = re.compile(r"[a-z0-9]")
 def _pattern(name: str) -> re.Pattern | None:
     """A name → a regex that ignores spacing/punctuation between letters and, for Latin names,
     only matches whole words (so ``debugger`` is not found inside ``debuggers2``, but plural is)."""
-    core = _SEP_CHARS.sub("", fold(name))
+    core = _SEP_CHARS.sub("", match_form(name))
     if not core:
         return None
     body = _SEP.join(re.escape(c) for c in core)
@@ -66,7 +66,7 @@ class AliasTable:
         self._group_patterns.sort(key=lambda x: -x[2])
 
     def find(self, folded: str) -> list[Mention]:
-        """Non-overlapping mentions in ``folded`` (already ``fold``-ed), term names first."""
+        """Non-overlapping mentions in ``folded`` (already in ``match_form``), term names first."""
         taken = [False] * len(folded)
         found: list[Mention] = []
 
@@ -79,10 +79,10 @@ class AliasTable:
 
         for pattern, term, _ in self._term_patterns:
             for m in claim(pattern):
-                found.append(Mention(m.start(), m.end(), term, (term,) + self.terms[term]))
+                found.append(Mention(start=m.start(), end=m.end(), term=term, expansion=(term,) + self.terms[term]))
         for pattern, gi, _ in self._group_patterns:
             for m in claim(pattern):
-                found.append(Mention(m.start(), m.end(), None, self.groups[gi]))
+                found.append(Mention(start=m.start(), end=m.end(), term=None, expansion=self.groups[gi]))
         return sorted(found, key=lambda m: m.start)
 
     def terms_in(self, folded: str) -> list[str]:

@@ -7,10 +7,11 @@ import threading
 import numpy as np
 
 from .abstain import Thresholds, Verdict, decide
-from .answer import Answer, citations, compose, pick_entries
+from .compose import citations, compose, pick_entries
 from .clean import clean_question
 from .query import QueryAnalysis
-from .retriever import Params, Retrieval, Retriever
+from .records import Answer
+from .retriever import Params, Retrieval, RetrievalMode, Retriever
 
 MSG_EMPTY = "質問を入力してください。用語の名前（例: 過学習、EventBridge）や知りたいこと（特徴、利点、使い方など）を書くと探せます。"
 
@@ -62,12 +63,13 @@ class Answerer:
     def default_k(self) -> int:
         return max(1, int(self.config.qa.top_k))
 
-    def run(self, text: str, mode: str = "hybrid", qvec: np.ndarray | None = None,
+    def run(self, text: str, mode: RetrievalMode | str = RetrievalMode.HYBRID, qvec: np.ndarray | None = None,
             query: QueryAnalysis | None = None) -> tuple[Retrieval, Verdict]:
         """Retrieval and verdict for an already-cleaned question (the evaluation calls this per mode)."""
         query = query or self.retriever.analyze(text)
         if query.empty:
-            r = Retrieval(query, mode, np.zeros(self.retriever.n), np.arange(self.retriever.n))
+            n = self.retriever.n
+            r = Retrieval(query=query, mode=RetrievalMode(mode), scores=np.zeros(n), order=np.arange(n))
             return r, Verdict(False, "empty")
         r = self.retriever.retrieve(query, mode, qvec)
         r.extras["top_is_intro"] = self.retriever.chunks[r.top].kind == "intro"
@@ -75,12 +77,15 @@ class Answerer:
 
     def answer_from(self, question: str, r: Retrieval, verdict: Verdict, k: int, notice: str | None = None) -> Answer:
         if verdict.reason == "empty":
-            return Answer(question, False, "", [], [], MSG_EMPTY, notice, verdict.reason)
+            return Answer(question=question, found=False, answer="", message=MSG_EMPTY, notice=notice,
+                          reason=verdict.reason)
         suggestions = _suggest(r, self.retriever)
         if not verdict.found:
-            return Answer(question, False, "", [], suggestions, not_found_message(verdict, suggestions), notice, verdict.reason)
+            return Answer(question=question, found=False, answer="", suggestions=suggestions,
+                          message=not_found_message(verdict, suggestions), notice=notice, reason=verdict.reason)
         cites = citations(r, self.retriever, pick_entries(r, self.retriever, k))
-        return Answer(question, True, compose(cites), cites, suggestions, "", notice, verdict.reason)
+        return Answer(question=question, found=True, answer=compose(cites), citations=cites,
+                      suggestions=suggestions, notice=notice, reason=verdict.reason)
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         """Never raises on user input: empty, huge, hostile or foreign questions all get an Answer."""

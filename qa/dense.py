@@ -32,6 +32,10 @@ class DenseIndex:
         """The E5 query vector (``query: `` prompt, normalised); the one model call per question."""
         return self.embedder.embed_query(text)
 
+    def encode_many(self, texts: list[str]) -> np.ndarray:
+        """Query vectors for many questions in one batch (the evaluation encodes its set at once)."""
+        return self.embedder.embed_queries(texts)
+
     def chunk_scores(self, qvec: np.ndarray) -> np.ndarray:
         """Cosine of every section, in index order, from a FAISS search over all of them."""
         scores = np.full(self.n, -1.0, dtype=np.float32)

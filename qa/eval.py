@@ -59,7 +59,8 @@ def load_questions(path: str | Path = DEFAULT_QUESTIONS) -> list[Question]:
             if not sep:
                 raise ValueError(f"{path}: question {i}: gold {g!r} must be 'term › section'")
             gold.append((term.strip(), section.strip()))
-        out.append(Question(str(item["q"]), tuple(gold), str(item.get("style", "")), str(item.get("split", "train"))))
+        out.append(Question(q=str(item["q"]), gold=tuple(gold), style=str(item.get("style", "")),
+                            split=str(item.get("split", "train"))))
     return out
 
 
@@ -77,7 +78,7 @@ def run_questions(answerer, questions: list[Question], modes=MODES, k: int | Non
     queries = [retriever.analyze(t) for t in texts]
     # One batched encode for the whole set: the model call dominates, and batches amortise it.
     wanted = [i for i, query in enumerate(queries) if not query.empty]
-    vectors = retriever.dense.embedder.embed_queries([queries[i].text for i in wanted]) if wanted else []
+    vectors = retriever.dense.encode_many([queries[i].text for i in wanted]) if wanted else []
     qvecs = dict(zip(wanted, vectors))
     records = []
     for i, q in enumerate(questions):

@@ -12,10 +12,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from indexer.text import match_form
+
 from .aliases import AliasTable, Mention
 from .intent import detect_intents
 from .keyword import KeywordIndex, term_tag
-from .tokenize import GENERIC, STOPWORDS, Token, Tokenizer, fold
+from .tokenize import GENERIC, STOPWORDS, Token, Tokenizer
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _UPPER = re.compile(r"[A-Z]")
@@ -61,14 +63,8 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: KeywordIndex) -> QueryAnalysis:
-    norm = unicodedata.normalize("NFKC", text)
-    folded = norm.lower()
-    if len(folded) != len(norm):  # rare letters whose lower case is longer: give up on case
-        norm = folded
-    mentions = aliases.find(folded)
-    terms = list(dict.fromkeys(m.term for m in mentions if m.term))
-    tokens = tokenizer.tokens(norm)
+def _query_terms(tokens: list[Token], mentions: list[Mention], tokenizer: Tokenizer) -> list[str]:
+    """The BM25 query: the question's tokens, a tag per named term, and alias expansions."""
     query_terms = [t.norm for t in tokens]
     for m in mentions:
         if m.term:
@@ -76,24 +72,36 @@ def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: Keywo
         else:
             for phrase in m.expansion:
                 query_terms.extend(tokenizer.terms(phrase))
+    return query_terms
 
+
+def _focus_terms(norm: str, tokens: list[Token], mentions: list[Mention], tokenizer: Tokenizer) -> list[str]:
     term_spans = [(m.start, m.end) for m in mentions if m.term]
     focus_terms = tokenizer.terms(_blank(norm, term_spans)) if term_spans else [t.norm for t in tokens]
     for m in mentions:
         if not m.term:
             for phrase in m.expansion:
                 focus_terms.extend(tokenizer.terms(phrase))
+    return focus_terms
 
-    concepts: list[Concept] = []
 
-    def add(label: str, cterms: set[str], name: bool) -> None:
+class _Concepts:
+    """Concepts in the order found, one per label (compared in ``match_form``)."""
+
+    def __init__(self, keyword: KeywordIndex) -> None:
+        self.keyword = keyword
+        self.found: list[Concept] = []
+
+    def add(self, label: str, cterms: set[str], name: bool) -> None:
         cterms = {t for t in cterms if t not in GENERIC and t not in STOPWORDS and len(t) > 1}
-        if not cterms or any(fold(c.label) == fold(label) for c in concepts):
+        if not cterms or any(match_form(c.label) == match_form(label) for c in self.found):
             return
-        weight = max(keyword.idf(t) for t in cterms)
-        known = any(t in keyword.vocabulary for t in cterms)
-        concepts.append(Concept(label, frozenset(cterms), weight, name, known))
+        weight = max(self.keyword.idf(t) for t in cterms)
+        known = any(t in self.keyword.vocabulary for t in cterms)
+        self.found.append(Concept(label=label, terms=frozenset(cterms), weight=weight, name=name, known=known))
 
+
+def _alias_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, concepts: _Concepts) -> None:
     japanese = bool(_JAPANESE.search(norm))
     for m in mentions:
         if m.term is None:  # a word group: the question's word or any synonym will do
@@ -102,10 +110,13 @@ def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: Keywo
                 continue  # "方法" stays generic even though its synonym "やり方" is not listed
             # "SageMaker" in a Japanese question is a product name like any other Latin word.
             name = span.isascii() and japanese and any(ch.isalpha() for ch in span)
-            add(span, {t for w in m.expansion for t in tokenizer.terms(w)}, name)
+            concepts.add(span, {t for w in m.expansion for t in tokenizer.terms(w)}, name)
 
-    # Whatever the alias spans did not cover, word by word. Words sharing a surface (an English
-    # word and Sudachi's katakana reading of it) are one concept.
+
+def _word_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, concepts: _Concepts) -> None:
+    """Whatever the alias spans did not cover, word by word. Words sharing a surface (an English
+    word and Sudachi's katakana reading of it) are one concept."""
+    japanese = bool(_JAPANESE.search(norm))
     rest = _blank(norm, [(m.start, m.end) for m in mentions])
     opening = norm.lstrip()
     groups: dict[str, tuple[set[str], bool]] = {}
@@ -123,6 +134,23 @@ def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: Keywo
         cterms.add(tok.norm)
         groups[tok.surface] = (cterms, was_name or name)
     for surface, (cterms, name) in groups.items():
-        add(surface, cterms, name)
+        concepts.add(surface, cterms, name)
 
-    return QueryAnalysis(text, folded, mentions, terms, detect_intents(folded), tokens, query_terms, concepts, focus_terms)
+
+def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: KeywordIndex) -> QueryAnalysis:
+    norm = unicodedata.normalize("NFKC", text)
+    folded = norm.lower()
+    if len(folded) != len(norm):  # rare letters whose lower case is longer: give up on case
+        norm = folded
+    mentions = aliases.find(folded)
+    tokens = tokenizer.tokens(norm)
+    concepts = _Concepts(keyword)
+    _alias_concepts(norm, mentions, tokenizer, concepts)
+    _word_concepts(norm, mentions, tokenizer, concepts)
+    return QueryAnalysis(
+        text=text, folded=folded, mentions=mentions,
+        terms=list(dict.fromkeys(m.term for m in mentions if m.term)),
+        intents=detect_intents(folded), tokens=tokens,
+        query_terms=_query_terms(tokens, mentions, tokenizer), concepts=concepts.found,
+        focus_terms=_focus_terms(norm, tokens, mentions, tokenizer),
+    )

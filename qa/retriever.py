@@ -8,8 +8,12 @@ a few milliseconds of numpy.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
+
+from indexer.chunks import Chunk
+from indexer.glossary import Entry
 
 from .aliases import AliasTable, load_aliases
 from .dense import DenseIndex
@@ -19,7 +23,18 @@ from .keyword import KeywordIndex
 from .query import QueryAnalysis, analyze
 from .tokenize import Tokenizer, get_tokenizer
 
-MODES = ("dense", "keyword", "fusion", "hybrid")
+
+
+class RetrievalMode(StrEnum):
+    """What ranks the sections; the evaluation compares all four, users get HYBRID."""
+
+    DENSE = "dense"  # E5 cosine (FAISS) alone: the baseline a user would write first
+    KEYWORD = "keyword"  # BM25 over sections and entries
+    FUSION = "fusion"  # reciprocal rank fusion of both, nothing else
+    HYBRID = "hybrid"  # fusion shaped by the named term, the asked section kind and headings
+
+
+MODES = tuple(RetrievalMode)
 
 
 @dataclass(frozen=True)
@@ -42,7 +57,7 @@ class Retrieval:
     """One question's scores for every section and entry, in index order."""
 
     query: QueryAnalysis
-    mode: str
+    mode: RetrievalMode
     scores: np.ndarray  # final section score
     order: np.ndarray  # section indices, best first
     dense_chunk: np.ndarray | None = None
@@ -75,6 +90,18 @@ class Retriever:
         self.section_terms = [set(self.tokenizer.terms(c.section)) for c in self.chunks]
         self.n = len(self.chunks)
 
+    def chunk_index_of(self, entry: int) -> int:
+        """The section (chunk) an entry of the flat entry list belongs to."""
+        return int(self.entry_chunk[entry])
+
+    def chunk_of(self, entry: int) -> Chunk:
+        return self.chunks[self.chunk_index_of(entry)]
+
+    def entry(self, entry: int) -> Entry:
+        """An entry of the flat entry list (the grain of BM25 and entry vectors) as the glossary has it."""
+        ref = self.keyword.entry_refs[entry]
+        return self.chunks[ref.chunk].entries[ref.entry]
+
     def analyze(self, text: str) -> QueryAnalysis:
         return analyze(text, self.tokenizer, self.aliases, self.keyword)
 
@@ -90,20 +117,20 @@ class Retriever:
             out[i] = min(2.0, hits)
         return out
 
-    def retrieve(self, query: QueryAnalysis, mode: str = "hybrid", qvec: np.ndarray | None = None) -> Retrieval:
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}")
+    def retrieve(self, query: QueryAnalysis, mode: RetrievalMode | str = RetrievalMode.HYBRID,
+                 qvec: np.ndarray | None = None) -> Retrieval:
+        mode = RetrievalMode(mode)  # a plain "hybrid" from the evaluation's command line works too
         p, n = self.params, self.n
-        r = Retrieval(query, mode, np.zeros(n), np.arange(n))
-        if mode != "keyword":
+        r = Retrieval(query=query, mode=mode, scores=np.zeros(n), order=np.arange(n))
+        if mode is not RetrievalMode.KEYWORD:
             qvec = self.dense.encode(query.text) if qvec is None else qvec
             r.dense_chunk = self.dense.chunk_scores(qvec)
             r.dense_entry = self.dense.entry_scores(qvec) if p.entry_vectors else None
-        if mode != "dense":
+        if mode is not RetrievalMode.DENSE:
             r.bm25_chunk = self.keyword.chunk_scores(query.query_terms)
             r.bm25_entry = self.keyword.entry_scores(query.query_terms)
 
-        if mode == "dense":  # what a user would write first: FAISS cosine, nothing else
+        if mode is RetrievalMode.DENSE:  # what a user would write first: FAISS cosine, nothing else
             r.scores = r.dense_chunk.astype(np.float64)
         else:
             rankings = []
@@ -118,7 +145,7 @@ class Retriever:
                 rankings.append((ranks(best_entry), p.w_dense_entry))
             top_possible = sum(w for _, w in rankings) / (p.rrf_k + 1.0)
             r.scores = rrf(rankings, p.rrf_k, n) / top_possible  # 1.0 = first in every ranking
-            if mode == "hybrid":
+            if mode is RetrievalMode.HYBRID:
                 named = set(query.terms)
                 if named:
                     r.scores += p.term_bonus * np.array([c.term in named for c in self.chunks], dtype=np.float64)

@@ -17,6 +17,9 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
+
+from indexer.text import match_form
 
 # Function words never decide relevance: particles, auxiliaries, symbols, whitespace.
 _DROP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号", "接続詞", "感動詞", "連体詞", "代名詞", "副詞"}
@@ -66,9 +69,40 @@ class Token:
     proper: bool = False  # a name: Latin word, Sudachi 固有名詞, or unknown katakana word
 
 
-def fold(text: str) -> str:
-    """NFKC + lower case: the one normalisation every comparison in qa/ goes through."""
-    return unicodedata.normalize("NFKC", text).lower()
+class Morpheme(NamedTuple):
+    """One Sudachi morpheme, read once into plain fields (Sudachi's objects die with their list)."""
+
+    surface: str  # as written
+    normalized: str  # Sudachi's normalised form (a dictionary spelling: 為る, アラート)
+    pos: str  # first part-of-speech field (名詞, 助詞, …)
+    pos_detail: str  # second field (固有名詞, 普通名詞, …)
+    oov: bool  # not in Sudachi's dictionary
+
+    @classmethod
+    def of(cls, m) -> "Morpheme":
+        pos = m.part_of_speech()
+        return cls(m.surface(), m.normalized_form(), pos[0], pos[1], m.is_oov())
+
+
+class _Accumulator:
+    """Tokens of one text as they are found, plus the run of joinable units that makes bigrams."""
+
+    def __init__(self) -> None:
+        self.out: list[Token] = []
+        self.run: list[Token] = []  # consecutive joinable units, for bigrams
+        self.bigrams: list[Token] = []
+
+    def add(self, tok: Token, join: bool) -> None:
+        self.out.append(tok)
+        if join:
+            self.run.append(tok)
+
+    def flush(self) -> None:
+        for a, b in zip(self.run, self.run[1:]):
+            if a.norm and b.norm:
+                self.bigrams.append(Token(norm=a.norm + b.norm, surface=a.surface + b.surface, pos="bigram",
+                                         proper=a.proper or b.proper))
+        self.run.clear()
 
 
 def _stem_en(word: str) -> str:
@@ -91,21 +125,17 @@ class Tokenizer:
         self._oov_cache: dict[str, tuple[str, ...]] = {}
 
     # -- raw morphemes ---------------------------------------------------------------------
-    def _morphemes(self, text: str) -> list[tuple[str, str, str, str, bool]]:
+    def _morphemes(self, text: str) -> list[Morpheme]:
         with self._lock:
-            return [(m.surface(), m.normalized_form(), m.part_of_speech()[0], m.part_of_speech()[1], m.is_oov())
-                    for m in self._tok.tokenize(text, self._mode_a)]
+            return [Morpheme.of(m) for m in self._tok.tokenize(text, self._mode_a)]
 
-    def _units(self, text: str) -> list[tuple[tuple, list[tuple]]]:
+    def _units(self, text: str) -> list[tuple[Morpheme, list[Morpheme]]]:
         """Long units (mode C), each with the short units (mode A) inside it when there are several."""
-        def info(m) -> tuple:
-            return (m.surface(), m.normalized_form(), m.part_of_speech()[0], m.part_of_speech()[1], m.is_oov())
-
         with self._lock:
             out = []
             for m in self._tok.tokenize(text, self._mode_c):
                 parts = m.split(self._mode_a)
-                out.append((info(m), [info(p) for p in parts] if len(parts) > 1 else []))
+                out.append((Morpheme.of(m), [Morpheme.of(p) for p in parts] if len(parts) > 1 else []))
             return out
 
     def _split_oov_katakana(self, word: str) -> tuple[str, ...]:
@@ -118,8 +148,8 @@ class Tokenizer:
         while i < n:
             for j in range(n, i + 1, -1):  # longest known katakana word starting at i
                 ms = self._morphemes(word[i:j])
-                if len(ms) == 1 and not ms[0][4] and ms[0][2] == "名詞" and _KATAKANA_RUN.match(ms[0][1]):
-                    parts.append(fold(ms[0][1]))
+                if len(ms) == 1 and not ms[0].oov and ms[0].pos == "名詞" and _KATAKANA_RUN.match(ms[0].normalized):
+                    parts.append(match_form(ms[0].normalized))
                     i = j
                     break
             else:
@@ -137,70 +167,65 @@ class Tokenizer:
         text = unicodedata.normalize("NFKC", text)
         if not text.strip():
             return []
-        out: list[Token] = []
-        run: list[Token] = []  # consecutive joinable units, for bigrams
-        bigrams: list[Token] = []
-
-        def flush() -> None:
-            for a, b in zip(run, run[1:]):
-                if a.norm and b.norm:
-                    bigrams.append(Token(a.norm + b.norm, a.surface + b.surface, "bigram", a.proper or b.proper))
-            run.clear()
-
+        acc = _Accumulator()
         # Sudachi refuses inputs over ~49 KB; 12,000 characters stay below it even at 4 bytes each.
-        for (surface, norm, pos, pos2, oov), parts in self._units(text[:12000]):
-            if oov and pos == "補助記号" and all(unicodedata.category(ch).startswith("L") for ch in surface):
+        for unit, parts in self._units(text[:12000]):
+            pos = unit.pos
+            if unit.oov and pos == "補助記号" and all(unicodedata.category(ch).startswith("L") for ch in unit.surface):
                 pos = "名詞"  # letters Sudachi has no dictionary for (Hangul): still words
-            if pos in _DROP_POS or not surface.strip():
-                flush()
+            if pos in _DROP_POS or not unit.surface.strip():
+                acc.flush()
                 continue
-            low = fold(surface)
-            words = low.split()
+            words = match_form(unit.surface).split()
             if words and all(_ASCII_WORD.match(w) for w in words):
-                # Latin text: Sudachi may keep "machine learning" as one unit; index word by word.
-                for w in words:
-                    word = _stem_en(w)
-                    if word in STOPWORDS:
-                        flush()
-                        continue
-                    tok = Token(word, w if len(words) > 1 else surface, pos, proper=True)
-                    out.append(tok)
-                    run.append(tok)
-                # Sudachi reads many English words in katakana (alert → アラート): keep that
-                # reading too, so an English question can reach a Japanese entry.
-                kana = fold(norm)
-                if len(words) == 1 and kana != low and _KATAKANA_RUN.match(kana) and len(kana) >= 3 \
-                        and _stem_en(low) not in GENERIC and _stem_en(low) not in STOPWORDS:
-                    out.append(Token(kana, surface, pos, proper=False))
-                continue
-            n = fold(norm)
-            proper = pos2 == "固有名詞" or (oov and bool(_KATAKANA_RUN.match(n)))
-            tok = Token(n, surface, pos, proper)
-            if oov and _KATAKANA_RUN.match(n) and len(n) >= 4:
-                pieces = self._split_oov_katakana(n)
-                if pieces:
-                    out.append(tok)
-                    flush()
-                    for p in pieces:
-                        piece = Token(p, surface, pos)
-                        out.append(piece)
-                        run.append(piece)
-                    flush()
-                    continue
-            if pos in _JOIN_POS:
-                run.append(tok)
+                self._latin_unit(unit, pos, words, acc)
             else:
-                flush()
-            if n in STOPWORDS or pos in {"接頭辞", "接尾辞"}:
-                continue  # still part of a bigram (過+学習), never a token on its own
-            out.append(tok)
-            if pos == "名詞":  # 機械学習 also counts as 機械 and 学習
-                for (ps, pn, ppos, _, _) in parts:
-                    pn = fold(pn)
-                    if ppos == "名詞" and pn not in STOPWORDS and pn != n:
-                        out.append(Token(pn, ps, ppos, proper))
-        flush()
-        return out + bigrams
+                self._japanese_unit(unit, pos, parts, acc)
+        acc.flush()
+        return acc.out + acc.bigrams
+
+    @staticmethod
+    def _latin_unit(unit: Morpheme, pos: str, words: list[str], acc: "_Accumulator") -> None:
+        """Latin text: Sudachi may keep "machine learning" as one unit; index word by word."""
+        for w in words:
+            word = _stem_en(w)
+            if word in STOPWORDS:
+                acc.flush()
+                continue
+            acc.add(Token(norm=word, surface=w if len(words) > 1 else unit.surface, pos=pos, proper=True), join=True)
+        # Sudachi reads many English words in katakana (alert → アラート): keep that reading too,
+        # so an English question can reach a Japanese entry.
+        low = match_form(unit.surface)
+        kana = match_form(unit.normalized)
+        if len(words) == 1 and kana != low and _KATAKANA_RUN.match(kana) and len(kana) >= 3 \
+                and _stem_en(low) not in GENERIC and _stem_en(low) not in STOPWORDS:
+            acc.out.append(Token(norm=kana, surface=unit.surface, pos=pos, proper=False))
+
+    def _japanese_unit(self, unit: Morpheme, pos: str, parts: list[Morpheme], acc: "_Accumulator") -> None:
+        n = match_form(unit.normalized)
+        proper = unit.pos_detail == "固有名詞" or (unit.oov and bool(_KATAKANA_RUN.match(n)))
+        tok = Token(norm=n, surface=unit.surface, pos=pos, proper=proper)
+        if unit.oov and _KATAKANA_RUN.match(n) and len(n) >= 4:
+            pieces = self._split_oov_katakana(n)
+            if pieces:
+                acc.out.append(tok)
+                acc.flush()
+                for p in pieces:
+                    acc.add(Token(norm=p, surface=unit.surface, pos=pos), join=True)
+                acc.flush()
+                return
+        if pos in _JOIN_POS:
+            acc.run.append(tok)
+        else:
+            acc.flush()
+        if n in STOPWORDS or pos in {"接頭辞", "接尾辞"}:
+            return  # still part of a bigram (過+学習), never a token on its own
+        acc.out.append(tok)
+        if pos == "名詞":  # 機械学習 also counts as 機械 and 学習
+            for part in parts:
+                pn = match_form(part.normalized)
+                if part.pos == "名詞" and pn not in STOPWORDS and pn != n:
+                    acc.out.append(Token(norm=pn, surface=part.surface, pos=part.pos, proper=proper))
 
     def terms(self, text: str) -> list[str]:
         """The normalised strings only: what BM25 indexes and queries with."""
@@ -211,8 +236,3 @@ class Tokenizer:
 def get_tokenizer() -> Tokenizer:
     """One tokenizer per process: the app, the CLI and every Answerer share it."""
     return Tokenizer()
-
-
-def evidence_terms(terms: list[str]) -> list[str]:
-    """Tokens that can count as proof a question is about something specific."""
-    return [t for t in dict.fromkeys(terms) if t not in GENERIC and t not in STOPWORDS and len(t) > 1]

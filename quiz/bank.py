@@ -31,11 +31,11 @@ from .similarity import E5_NEAR_DUPLICATE, as_similarity
 def merge_aliases(own: Iterable[str], extra: Iterable[str]) -> tuple[str, ...]:
     """Own and extra names, deduplicated after normalising, longest first (the order masking
     needs); names under 3 characters are dropped, they would match inside unrelated words."""
-    from .names import norm
+    from indexer.text import compact_form
 
     seen, out = set(), []
     for name in [*own, *extra]:
-        key = norm(str(name))
+        key = compact_form(str(name))
         if len(key) >= 3 and key not in seen:
             seen.add(key)
             out.append(str(name))

@@ -22,7 +22,9 @@ from indexer.glossary import Glossary
 from .bank import QuizGenerator, merge_aliases
 from .capabilities import Capabilities, capabilities_path, load_capabilities
 from .model import NAME_OPTION_TYPES, QUESTION_TYPES, NotEnoughQuestions, Option, Question, QuizError, SourceRef
-from .names import norm, term_aliases
+from indexer.text import compact_form
+
+from .names import term_aliases
 from .review import FILE_NAME as REVIEW_FILE, Review, load_review
 
 
@@ -56,9 +58,9 @@ def resolve_topics(glossary: Glossary, topics: Iterable[str] | None,
     extra = extra_aliases or {}
     out = []
     for raw in topics:
-        want = norm(raw)
+        want = compact_form(raw)
         match = next((t.name for t in glossary.terms
-                      if any(norm(a) == want for a in merge_aliases(term_aliases(t), extra.get(t.name, ())))), None)
+                      if any(compact_form(a) == want for a in merge_aliases(term_aliases(t), extra.get(t.name, ())))), None)
         if match is None:
             valid = ", ".join(t.name for t in glossary.terms)
             raise QuizError(f"unknown topic '{raw}'. Valid topics: {valid}")
@@ -72,8 +74,8 @@ def resolve_types(types: Iterable[str] | None) -> list[str]:
         return list(QUESTION_TYPES)
     out = []
     for raw in types:
-        want = norm(raw).replace("-", "_")
-        match = next((k for k, v in QUESTION_TYPES.items() if want in (norm(k), norm(v))), None)
+        want = compact_form(raw).replace("-", "_")
+        match = next((k for k, v in QUESTION_TYPES.items() if want in (compact_form(k), compact_form(v))), None)
         if match is None:
             valid = ", ".join(f"{k} ({v})" for k, v in QUESTION_TYPES.items())
             raise QuizError(f"unknown question type '{raw}'. Valid types: {valid}")

@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from typing import Iterable
 
 from indexer.glossary import Term
+from indexer.text import compact_form
 
 MASK = "（　　）"
 
 # Words that on their own name a vendor or platform, never one term.
 _GENERIC = {"amazon", "aws", "sagemaker", "amazon sagemaker", "aws sagemaker"}
-
-
-@lru_cache(maxsize=1 << 16)
-def norm(text: str) -> str:
-    """NFKC, lower case, no spaces: 'ＳａｇｅＭａｋｅｒ  Debugger' and 'sagemaker debugger' compare equal."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).lower())
 
 
 def aliases(name: str) -> tuple[str, ...]:
@@ -35,9 +29,9 @@ def aliases(name: str) -> tuple[str, ...]:
         words = half.split()
         for i in range(1, len(words)):
             tail = " ".join(words[i:])
-            if norm(tail) not in _GENERIC and len(norm(tail)) >= 3:
+            if compact_form(tail) not in _GENERIC and len(compact_form(tail)) >= 3:
                 found.append(tail)
-    out = list(dict.fromkeys(a for a in found if a and norm(a) not in _GENERIC))
+    out = list(dict.fromkeys(a for a in found if a and compact_form(a) not in _GENERIC))
     return tuple(sorted(out, key=len, reverse=True))
 
 
@@ -46,8 +40,8 @@ def term_aliases(term: Term) -> tuple[str, ...]:
 
 
 def names_any(text: str, names: Iterable[str]) -> bool:
-    t = norm(text)
-    return any(norm(n) and norm(n) in t for n in names)
+    t = compact_form(text)
+    return any(compact_form(n) and compact_form(n) in t for n in names)
 
 
 def _char_class(ch: str) -> str:

@@ -64,7 +64,7 @@ def score(questions: Iterable[Question], answers: Mapping[str, Iterable[int]]) -
             raise ValueError(f"question {q.id}: option index {bad[0]} out of range 0..{len(q.options) - 1}")
         right = q.correct_indices
         ok = chosen == right
-        results.append(QuestionResult(q, chosen, right, ok, bool(chosen)))
+        results.append(QuestionResult(question=q, chosen=chosen, correct=right, is_correct=ok, answered=bool(chosen)))
         per_topic[q.topic][0] += ok
         per_topic[q.topic][1] += 1
     return QuizResult(tuple(results), {t: (v[0], v[1]) for t, v in per_topic.items()})

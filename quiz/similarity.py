@@ -64,11 +64,11 @@ class CharNgramSimilarity:
         self.dim = dim
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        from .names import norm
+        from indexer.text import compact_form
 
         out = np.zeros((len(texts), self.dim), np.float32)
         for i, text in enumerate(texts):
-            t = norm(text)
+            t = compact_form(text)
             for n in (2, 3):
                 for j in range(len(t) - n + 1):
                     h = int.from_bytes(hashlib.blake2b(t[j : j + n].encode(), digest_size=4).digest(), "little")

@@ -22,14 +22,11 @@ from typing import Iterable, Sequence
 
 import yaml
 
+from indexer.text import compact_form
+
 from .model import NAME_OPTION_TYPES, QUESTION_TYPES, Question
 
-BLANK = "（　　）"
 CAPS_FILE = "capabilities.yaml"
-
-
-def _n(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).lower())
 
 
 @dataclass
@@ -110,12 +107,12 @@ def names_of(term_name: str) -> list[str]:
         words = h.split()
         out += [" ".join(words[i:]) for i in range(1, len(words))]
     vendor = {"amazon", "aws", "sagemaker", "amazonsagemaker"}
-    return [x for x in dict.fromkeys(out) if x and _n(x) not in vendor]
+    return [x for x in dict.fromkeys(out) if x and compact_form(x) not in vendor]
 
 
 def _mentions(text: str, names: Iterable[str]) -> bool:
-    t = _n(text)
-    return any(_n(n) in t for n in names)
+    t = compact_form(text)
+    return any(compact_form(n) in t for n in names)
 
 
 @dataclass
@@ -214,7 +211,7 @@ class Checker:
 
         self.terms = parse_glossary(knowledge_dir)
         self.table = parse_table(Path(knowledge_dir) / CAPS_FILE)
-        self.extra = {k: [str(n) for n in v if len(_n(str(n))) >= 3] for k, v in (extra_aliases or {}).items()}
+        self.extra = {k: [str(n) for n in v if len(compact_form(str(n))) >= 3] for k, v in (extra_aliases or {}).items()}
         self.sim = as_similarity(similarity) if similarity is not None else None
         self.near = near_duplicate if near_duplicate is not None else getattr(self.sim, "near_duplicate", E5_NEAR_DUPLICATE)
 
@@ -245,7 +242,7 @@ class Checker:
             return [f"topic {q.topic} is not a term of the glossary"]
         if not 4 <= len(opts) <= 5:
             p.append(f"{len(opts)} options (need 4–5)")
-        if len({_n(o.text) for o in opts}) != len(opts):
+        if len({compact_form(o.text) for o in opts}) != len(opts):
             p.append("options are not distinct")
         want = 2 if q.type in ("select_two", "scenario_pair") else 1
         n_right = sum(o.correct for o in opts)
@@ -273,11 +270,11 @@ class Checker:
         if t is None:
             return [f"source term {s.term} not in the glossary"]
         if s.section == "概要":
-            if _n(s.text) != _n(t.intro) or s.line != t.intro_line:
+            if compact_form(s.text) != compact_form(t.intro) or s.line != t.intro_line:
                 return [f"source text is not the intro of {s.term} at line {t.intro_line}"]
             return []
         e = self._entry(s.term, s.section, s.line)
-        if e is None or _n(e.display) != _n(s.text):
+        if e is None or compact_form(e.display) != compact_form(s.text):
             return [f"source '{s.text}' not found at {s.term} › {s.section}:{s.line}"]
         return []
 
@@ -325,10 +322,10 @@ class Checker:
             if len(c.get("has") or {}) != 1:
                 p.append(f"capability {c['id']}: {len(c['has'])} services have it; another could fit the scenario")
             scenario = c.get("scenario") or {}
-            if not scenario.get("need") or _n(scenario["need"]) not in _n(q.stem) or _n(scenario.get("constraint", "")) not in _n(q.stem):
+            if not scenario.get("need") or compact_form(scenario["need"]) not in compact_form(q.stem) or compact_form(scenario.get("constraint", "")) not in compact_form(q.stem):
                 p.append(f"the stem does not state the need and constraint of {c['id']}")
             e = self._evidence(next(iter(c["has"])), str(c["has"][next(iter(c["has"]))].get("evidence", "")))
-            if e and e.label and _n(e.label) in _n(q.stem):
+            if e and e.label and compact_form(e.label) in compact_form(q.stem):
                 p.append(f"the stem quotes the glossary label '{e.label}'")
         for o in q.options:
             if _mentions(q.stem, self._names(o.text)):
@@ -349,18 +346,18 @@ class Checker:
         false_side = [o for o in q.options if o.correct == (q.type == "not_statement")]
         kind = self.table.kinds.get(q.topic)
         for o in q.options:
-            if o.correct and q.type != "not_statement" and _n(o.text) in _n(q.stem):
+            if o.correct and q.type != "not_statement" and compact_form(o.text) in compact_form(q.stem):
                 p.append(f"the right option's text stands in the stem: '{o.text}'")
         if kind in ("service", "tool"):
             for o in true_side:
                 row = self._row(o)
-                if row is None or row.kind != "fact" or row.service != q.topic or row.support != "has" or _n(row.claim) != _n(o.text):
+                if row is None or row.kind != "fact" or row.service != q.topic or row.support != "has" or compact_form(row.claim) != compact_form(o.text):
                     p.append(f"'{o.text}' is offered as true of {q.topic} but is not its `has` row")
                 elif self._evidence(q.topic, row.evidence) is None:
                     p.append(f"'{o.text}' has no glossary bullet as evidence")
             for o in false_side:
                 row = self._row(o)
-                if row is None or row.kind != "fact" or row.service != q.topic or row.support != "lacks" or _n(row.claim) != _n(o.text):
+                if row is None or row.kind != "fact" or row.service != q.topic or row.support != "lacks" or compact_form(row.claim) != compact_form(o.text):
                     p.append(f"'{o.text}' is offered as false of {q.topic} but is not its `lacks` row")
         elif kind == "concept":
             spec = self.table.concepts.get(q.topic) or {}
@@ -368,16 +365,16 @@ class Checker:
             for o in true_side:
                 e = self._entry(q.topic, o.section, o.line)
                 role = next((r for r, v in roles.items() if o.section in (v.get("sections") or ())), None)
-                if e is None or _n(e.text) != _n(o.text):
+                if e is None or compact_form(e.text) != compact_form(o.text):
                     p.append(f"'{o.text}' does not stand at {q.topic} › {o.section}:{o.line}")
                 elif role is None or e.label in (roles[role].get("exclude") or {}):
                     p.append(f"'{o.text}' is not a glossary answer the table accepts for any role")
             for o in false_side:
                 row = self._row(o)
-                if row is None or row.kind != "wrong" or row.concept != q.topic or _n(row.text) != _n(o.text):
+                if row is None or row.kind != "wrong" or row.concept != q.topic or compact_form(row.text) != compact_form(o.text):
                     p.append(f"'{o.text}' is offered as wrong but is not a wrong answer of {q.topic} in {CAPS_FILE}")
             cases = spec.get("cases") or []
-            if any(_n(c.get("observation", "")) in _n(q.stem) for c in cases) and _mentions(q.stem, self._names(q.topic)):
+            if any(compact_form(c.get("observation", "")) in compact_form(q.stem) for c in cases) and _mentions(q.stem, self._names(q.topic)):
                 p.append("a case stem names the concept it asks to diagnose")
         else:
             p.append(f"{q.topic} has no entry in {CAPS_FILE} but got a {q.type} question")

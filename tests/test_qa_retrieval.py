@@ -7,7 +7,8 @@ import pytest
 from indexer.glossary import INTRO, iter_entries
 from qa import build_answerer
 from qa.intent import detect_intents, section_kinds
-from qa.tokenize import fold, get_tokenizer
+from indexer.text import match_form
+from qa.tokenize import get_tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -134,12 +135,12 @@ def test_empty_keyword_query_scores_nothing(answerer):
     ("TensorBoardを開発したのは誰？", "concept"),
 ])
 def test_question_wording_gives_its_intent_first(question, intent):
-    assert detect_intents(fold(question))[:1] == [intent]
+    assert detect_intents(match_form(question))[:1] == [intent]
 
 
 def test_koto_wa_is_not_a_definition_question():
     # "できることは" contains "とは" but asks for features.
-    assert "definition" not in detect_intents(fold("デバッガーでできることは？"))
+    assert "definition" not in detect_intents(match_form("デバッガーでできることは？"))
 
 
 def test_every_section_of_the_glossary_has_a_kind(resources):
@@ -185,4 +186,4 @@ def test_aliases_file_errors_name_the_file(tmp_path):
         load_aliases(bad, names)
     # No file: the terms' own names still work.
     table = load_aliases(tmp_path / "missing.yaml", names)
-    assert table.terms_in(fold("tensorboardとは")) == ["TensorBoard"]
+    assert table.terms_in(match_form("tensorboardとは")) == ["TensorBoard"]

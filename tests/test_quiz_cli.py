@@ -50,16 +50,16 @@ def config_file(tmp_path, project_config, shared_cache) -> Path:
 
 
 @pytest.fixture(scope="module")
-def gen(embedder, shared_cache, project_config):
-    from indexer.cache import EmbeddingCache, embed_with_cache
-    from indexer.glossary import load_glossary
+def gen(embedder, shared_cache, project_config, tmp_path_factory):
+    """The generator the CLI builds, through the same open_resources (no index needed)."""
+    from indexer.loader import open_resources
     from quiz.generate import load_extra_aliases
 
-    cache = EmbeddingCache(shared_cache)
-    embed = lambda texts: embed_with_cache(list(texts), embedder.embed_passages, cache, embedder.model_id, "passage")[0]  # noqa: E731
-    glossary = load_glossary(project_config.knowledge_dir)
-    return QuizGenerator(glossary, embed, extra_aliases=load_extra_aliases(project_config.aliases_file, glossary),
-                         knowledge_dir=project_config.knowledge_dir)
+    config = project_config.with_paths(cache_file=shared_cache, index_dir=tmp_path_factory.mktemp("gen") / "no-index")
+    resources = open_resources(config, embedder=embedder, require_index=False)
+    extra = load_extra_aliases(config.aliases_file, resources.glossary)
+    return QuizGenerator(resources.glossary, resources.embed_passages, extra_aliases=extra,
+                         knowledge_dir=config.knowledge_dir)
 
 
 def test_json_run(config_file, project_config, gen):

@@ -15,13 +15,13 @@ SEEDS = range(1, 7)  # 6 quizzes × 20 = 120 questions
 
 
 @pytest.fixture(scope="module")
-def embed(embedder, shared_cache):
-    """Passage vectors through the session's embedding cache: what Resources.embed_passages does,
-    without building a FAISS index the quiz does not need."""
-    from indexer.cache import EmbeddingCache, embed_with_cache
+def embed(embedder, shared_cache, project_config, tmp_path_factory):
+    """Passage vectors through the session's embedding cache, as the CLI gets them (open_resources
+    without an index: the quiz does not need FAISS)."""
+    from indexer.loader import open_resources
 
-    cache = EmbeddingCache(shared_cache)
-    return lambda texts: embed_with_cache(list(texts), embedder.embed_passages, cache, embedder.model_id, "passage")[0]
+    config = project_config.with_paths(cache_file=shared_cache, index_dir=tmp_path_factory.mktemp("q") / "no-index")
+    return open_resources(config, embedder=embedder, require_index=False).embed_passages
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Extractive answers: the glossary's own sentences, chosen and quoted with numbered citations.
+"""Extractive answers: the glossary's own sentences, chosen (``pick_entries``), quoted with
+numbered citations (``citations``) and put together (``compose``); the records are in records.py.
 
 No generative model: every sentence of an answer is an entry of the glossary (or a fixed
 Japanese frame around one), so nothing the user typed and nothing invented can end up in it,
@@ -6,54 +7,15 @@ and every quote carries the file and line an editor can open.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from indexer.glossary import INTRO
 
+from .records import Citation
 from .retriever import Retrieval, Retriever
 from .tokenize import GENERIC, STOPWORDS
-
-
-@dataclass
-class Citation:
-    term: str
-    section: str
-    text: str  # the quoted entry, exactly as the glossary has it ("label: text" for bullets)
-    score: float  # how well this entry answers the question, 0..1 (section rank, meaning, words)
-    source: str  # "file:line" of the entry itself
-    file: str  # relative to the knowledge folder
-    line: int  # 1-based
-    matched: list[str] = field(default_factory=list)  # substrings of ``text`` the question asked about
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class Answer:
-    question: str
-    found: bool
-    answer: str
-    citations: list[Citation] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)  # closest terms, most useful when not found
-    message: str = ""  # for a person: why there is no answer, or ""
-    notice: str | None = None  # e.g. the question was cut to the maximum length
-    reason: str = ""  # the abstention rule that decided (machine-readable)
-
-    def to_json(self) -> dict:
-        return {
-            "question": self.question,
-            "found": self.found,
-            "answer": self.answer,
-            "citations": [c.to_json() for c in self.citations],
-            "suggestions": list(self.suggestions),
-            "message": self.message,
-            "notice": self.notice,
-            "reason": self.reason,
-        }
-
 
 MAX_SCORE = 3.0  # 2.0 section share + 0.5 meaning + 0.5 words, the most an entry can score
 
@@ -94,7 +56,7 @@ def pick_entries(r: Retrieval, retriever: Retriever, k: int, pool: int = 3) -> l
         return []
     # Cubed share: the second section (often the term's intro, which names the term in every
     # sentence) only wins a slot with a clearly better bullet.
-    share = np.array([max(0.0, float(r.scores[kw.entry_refs[e].chunk])) / top_score for e in cand]) ** 3
+    share = np.array([max(0.0, float(r.scores[retriever.chunk_index_of(e)])) / top_score for e in cand]) ** 3
     score = 2.0 * share
     if r.dense_entry is not None:
         score += 0.5 * _norm(r.dense_entry[cand])
@@ -108,7 +70,7 @@ def pick_entries(r: Retrieval, retriever: Retriever, k: int, pool: int = 3) -> l
     if not definition and retriever.chunks[sections[0]].kind != "intro":
         # The intro names its term in every sentence, so it matches any question about the term;
         # unless asked for a definition it is the fallback, not the answer.
-        score = score - 0.3 * np.array([retriever.chunks[kw.entry_refs[e].chunk].kind == "intro" for e in cand])
+        score = score - 0.3 * np.array([retriever.chunk_of(e).kind == "intro" for e in cand])
     if definition:
         # Lead with the intro of the term asked about: the glossary's own definition.
         term = r.query.terms[0] if r.query.terms else retriever.chunks[sections[0]].term
@@ -117,14 +79,13 @@ def pick_entries(r: Retrieval, retriever: Retriever, k: int, pool: int = 3) -> l
             for ei, ref in enumerate(kw.entry_refs):
                 if ref.chunk == intro and len(chosen) < k:
                     chosen.append(Pick(ei, float(score[cand == ei][0]) if ei in cand else 2.0))
-    seen_text = {retriever.chunks[kw.entry_refs[p.entry].chunk].entries[kw.entry_refs[p.entry].entry].text for p in chosen}
+    seen_text = {retriever.entry(p.entry).text for p in chosen}
     order = [int(i) for i in np.argsort(-score, kind="stable")]
     for i in order:
         if len(chosen) >= k:
             break
         ei = int(cand[i])
-        ref = kw.entry_refs[ei]
-        text = retriever.chunks[ref.chunk].entries[ref.entry].text
+        text = retriever.entry(ei).text
         if any(p.entry == ei for p in chosen) or text in seen_text:
             continue
         seen_text.add(text)
@@ -133,8 +94,8 @@ def pick_entries(r: Retrieval, retriever: Retriever, k: int, pool: int = 3) -> l
     # two ("What targets … send events to?": ターゲット or イベントソース); give the last slot to
     # the runner-up's best entry rather than a third bullet from the same section.
     if k >= 3 and len(chosen) == k and len(sections) > 1 and float(r.scores[sections[1]]) >= 0.9 * top_score \
-            and all(kw.entry_refs[p.entry].chunk != sections[1] for p in chosen):
-        best = next(i for i in order if kw.entry_refs[int(cand[i])].chunk == sections[1])
+            and all(retriever.chunk_index_of(p.entry) != sections[1] for p in chosen):
+        best = next(i for i in order if retriever.chunk_index_of(int(cand[i])) == sections[1])
         chosen[-1] = Pick(int(cand[best]), float(score[best]))
     return chosen
 
@@ -153,13 +114,12 @@ def citations(r: Retrieval, retriever: Retriever, picks: list[Pick]) -> list[Cit
     query_terms = {t for t in r.query.query_terms if t not in STOPWORDS and t not in GENERIC}
     out = []
     for p in picks:
-        ref = retriever.keyword.entry_refs[p.entry]
-        chunk = retriever.chunks[ref.chunk]
-        entry = chunk.entries[ref.entry]
+        chunk, entry = retriever.chunk_of(p.entry), retriever.entry(p.entry)
         text = entry.display
-        out.append(Citation(chunk.term, chunk.section, text, round(min(1.0, max(0.0, p.score / MAX_SCORE)), 4),
-                            f"{entry.file}:{entry.line}",
-                            entry.file, entry.line, _matched(retriever, p.entry, text, query_terms)))
+        out.append(Citation(term=chunk.term, section=chunk.section, text=text,
+                            score=round(min(1.0, max(0.0, p.score / MAX_SCORE)), 4),
+                            source=f"{entry.file}:{entry.line}", file=entry.file, line=entry.line,
+                            matched=_matched(retriever, p.entry, text, query_terms)))
     # Quotes of one section stand together (in the order their best quote earned), so the answer
     # names each section once; the best quote stays first.
     first_seen = {}
@@ -168,24 +128,43 @@ def citations(r: Retrieval, retriever: Retriever, picks: list[Pick]) -> list[Cit
     return sorted(out, key=lambda c: first_seen[(c.term, c.section)])
 
 
+@dataclass(frozen=True)
+class AnswerPart:
+    """The quotes of one section, in citation order: what a front end lays out as it likes."""
+
+    term: str
+    section: str
+    quotes: tuple[tuple[int, str], ...]  # (citation number, quoted text)
+
+    @property
+    def is_intro(self) -> bool:
+        """The intro reads as prose (it is prose); other sections are lists of bullets."""
+        return self.section == INTRO
+
+
+def answer_parts(cites: list[Citation]) -> list[AnswerPart]:
+    """Citations grouped by consecutive section, numbered from 1 as the citations are."""
+    parts: list[AnswerPart] = []
+    for n, c in enumerate(cites, start=1):
+        if parts and (parts[-1].term, parts[-1].section) == (c.term, c.section):
+            last = parts[-1]
+            parts[-1] = AnswerPart(term=last.term, section=last.section, quotes=last.quotes + ((n, c.text),))
+        else:
+            parts.append(AnswerPart(term=c.term, section=c.section, quotes=((n, c.text),)))
+    return parts
+
+
 def compose(cites: list[Citation]) -> str:
     """Quotes grouped by section in citation order, each followed by its [n] marker.
 
-    The intro reads as prose (it is prose); bullets stay a list under ``term › section`` so the
-    reader sees where each one comes from.
+    The intro reads as one paragraph; bullets stay a list under ``term › section`` so the reader
+    sees where each one comes from.
     """
     lines: list[str] = []
-    current = None
-    for n, c in enumerate(cites, start=1):
-        key = (c.term, c.section)
-        if c.section == INTRO:
-            if current == key and lines:
-                lines[-1] += f" {c.text} [{n}]"
-            else:
-                lines.append(f"{c.text} [{n}]")
+    for part in answer_parts(cites):
+        if part.is_intro:
+            lines.append(" ".join(f"{text} [{n}]" for n, text in part.quotes))
         else:
-            if current != key:
-                lines.append(f"{c.term} › {c.section}:")
-            lines.append(f"・{c.text} [{n}]")
-        current = key
+            lines.append(f"{part.term} › {part.section}:")
+            lines += [f"・{text} [{n}]" for n, text in part.quotes]
     return "\n".join(lines)
