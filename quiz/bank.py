@@ -42,6 +42,22 @@ def merge_aliases(own: Iterable[str], extra: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(out, key=len, reverse=True))
 
 
+# Shapes that test understanding (a situation with a deciding constraint) come first in every
+# topic's turn, the single scenario twice: statement lists about one service are recall, fine for
+# variety but of little exam value (reviewed: scenarios good, statement lists acceptable at best).
+_PREFERRED = ("scenario_service", "scenario_pair", "scenario_service")
+
+
+def _type_cycle(kinds: list[str], offset: int) -> list[str]:
+    """The order a topic's question types are drawn in: preferred scenario shapes first, then the
+    other types it has, rotated by ``offset`` so consecutive topics start on different ones."""
+    rest = [y for y in kinds if y not in _PREFERRED]
+    if rest:
+        k = offset % len(rest)
+        rest = rest[k:] + rest[:k]
+    return [y for y in _PREFERRED if y in kinds] + rest
+
+
 class QuizGenerator:
     """Build once per glossary, then draw quizzes cheaply; ``bank`` holds every question by id,
     ``blocked`` the ids a reviewer marked flawed (never drawn, never returned by ``questions``)."""
@@ -172,10 +188,10 @@ class QuizGenerator:
             for ti, topic in enumerate(topic_list):
                 if len(picks) >= target:
                     break
-                kinds = [y for y in type_list if pools[(topic, y)]]
+                kinds = _type_cycle([y for y in type_list if pools[(topic, y)]], ti)
                 if not kinds:
                     continue
-                pool = pools[(topic, kinds[(rounds + ti) % len(kinds)])]
+                pool = pools[(topic, kinds[rounds % len(kinds)])]
                 j = next((i for i, qid in enumerate(pool) if not (self._keys[qid] & used)), 0)
                 qid = pool.pop(j)
                 picks.append(qid)

@@ -39,9 +39,9 @@ def claim_questions(term: Term, caps: Capabilities, n_options: int = 4) -> Itera
         false_is_answer = qtype == "not_statement"  # the one false statement is the answer
         options = [claim_option(c, f, name, caps, is_answer=not false_is_answer) for c, f in right]
         options += [claim_option(c, f, name, caps, is_answer=false_is_answer) for c, f in wrong]
-        expl = "\n".join([f"{name} について、表（{caps.file}）と用語集の根拠:"]
+        expl = "\n".join([f"{name} について、根拠と理由:"]
                          + [f"・できる: {c.claim} — {r.title}（{r.where}）「{r.text}」" for (c, _), r in zip(right, refs)]
-                         + [f"・できない: {c.claim} — {f.why}（{caps.file}:{f.line}）" for c, f in wrong])
+                         + [f"・できない: {c.claim} — {name} は{f.why}。" for c, f in wrong])
         return Question(id=id_, type=qtype, topic=name, stem=stem, options=tuple(options), explanation=expl,
                         source=refs[0], n_correct=2 if qtype == "select_two" else 1, sources=refs)
 

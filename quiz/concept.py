@@ -78,6 +78,6 @@ def _one(term: Term, facts: ConceptFacts, caps: Capabilities, role: str, qtype: 
     refs = tuple(entry_ref(name, r.section, r.entry) for r in right)
     expl = "\n".join([("この状況は" + term.names[0] + "です。" if case else "")]
                      + [f"・適切: 「{r.entry.text}」— {ref.title}（{ref.where}）" for r, ref in zip(right, refs)]
-                     + [f"・不適切: 「{w.text}」— {w.why}（{caps.file}:{w.line}）" for w in wrong]).strip()
+                     + [f"・不適切: 「{w.text}」— {w.why}。" for w in wrong]).strip()
     return Question(id=id_, type=qtype, topic=name, stem=stem, options=tuple(options), explanation=expl,
                     source=refs[0], n_correct=len(right) if qtype != "not_statement" else 1, sources=refs)

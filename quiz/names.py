@@ -68,3 +68,52 @@ def mask(text: str, names: Iterable[str]) -> str:
     while MASK + MASK in out:
         out = out.replace(MASK + MASK, MASK)
     return out
+
+
+# Words that name a vendor only; every option may carry them, so they identify nothing.
+_VENDOR = {"amazon", "aws"}
+# Katakana readings of English name words a Japanese stem would use (「パイプライン」 names Pipelines).
+_READINGS = {
+    "pipeline": ("パイプライン",), "debugger": ("デバッガ",), "tensor": ("テンソル",), "board": ("ボード",),
+    "event": ("イベント",), "bridge": ("ブリッジ",), "monitor": ("モニタ",), "clarify": ("クラリファイ",),
+    "experiment": ("エクスペリメント",), "function": ("ファンクション",), "lambda": ("ラムダ",),
+    "sagemaker": ("セージメーカー",), "cloudwatch": ("クラウドウォッチ",),
+}
+
+
+def name_words(name: str) -> frozenset[str]:
+    """The words of a product name a stem could give it away by: each ASCII word ('SageMaker',
+    'Pipelines'), its CamelCase parts ('Event', 'Bridge'), singular forms, and katakana readings;
+    vendor words ('Amazon', 'AWS') are left out, every option may carry them."""
+    out: set[str] = set()
+    for word in re.findall(r"[A-Za-z][A-Za-z0-9]+", name):
+        parts = [word] + re.findall(r"[A-Z][a-z0-9]+", word)
+        for p in parts:
+            p = p.lower()
+            if p in _VENDOR or len(p) < 3:
+                continue
+            forms = {p, p[:-1]} if p.endswith("s") and len(p) > 4 else {p}
+            for f in forms:
+                out.add(f)
+                out.update(_READINGS.get(f, ()))
+    for m in re.findall(r"[\u30a0-\u30ff\u4e00-\u9fff]{2,}", name):
+        out.add(m)
+    return frozenset(out)
+
+
+def _word_in(text: str, word: str) -> bool:
+    if word.isascii():
+        return re.search(rf"(?<![A-Za-z]){re.escape(word)}", text, re.I) is not None
+    return word in text
+
+
+def giveaway(stem: str, keys: Iterable[str], others: Iterable[str]) -> str | None:
+    """The word of the stem that identifies a key among the offered options, or None: a fragment
+    of a key's name (「パイプライン」) or a product-family word ('SageMaker') that no wrong option's
+    name carries. A word every option shares decides nothing and is allowed."""
+    shared = frozenset().union(*(name_words(o) for o in others)) if others else frozenset()
+    for key in keys:
+        for word in sorted(name_words(key) - shared, key=len, reverse=True):
+            if _word_in(stem, word):
+                return word
+    return None

@@ -43,11 +43,10 @@ def claim_option(cap: Capability, fact: Fact, term: str, caps: Capabilities, *, 
     """A statement about ``term`` taken from the table: true when ``fact`` is a `has` row (then the
     reason quotes the glossary), false for a `lacks` row. In an "which is false?" question the false
     statement is the answer, so whether it is the answer is passed separately."""
-    where = f"{caps.file}:{fact.line}"
     if fact.evidence is not None:
-        reason = f"正しい記述です。用語集 {quote(term, fact.evidence_section, fact.evidence)}。表: {where}（{fact.source}）。"
+        reason = f"正しい記述です。用語集 {quote(term, fact.evidence_section, fact.evidence)}。"
     else:
-        reason = f"誤った記述です。{term} は{fact.why}（{where}、{fact.source}）。"
+        reason = f"誤った記述です。{term} は{fact.why}。"
     why = ("正解: " if is_answer else "不正解: ") + reason
     return Option(text=cap.claim, correct=is_answer, term=term, section=f"capabilities › {cap.id}",
                   file=caps.file, line=fact.line, why=why)
@@ -62,7 +61,7 @@ def service_option(fact: Fact, caps: Capabilities, *, correct: bool, term: Term 
                       why=f"正しい: {quote(fact.service, fact.evidence_section, e)}。")
     return Option(text=fact.service, correct=False, term=fact.service, section=f"capabilities › {fact.capability}",
                   file=caps.file, line=fact.line,
-                  why=f"誤り: {fact.service} は{fact.why}（{caps.file}:{fact.line}、{fact.source}）。")
+                  why=f"誤り: {fact.service} は{fact.why}。")
 
 
 def role_option(term: str, section: str, entry: Entry, correct: bool, why: str) -> Option:
@@ -74,7 +73,18 @@ def wrong_option(term: str, wrong: WrongAnswer, caps: Capabilities, *, is_answer
     """A wrong answer from the table; in a "which is not appropriate?" question it is the answer."""
     lead = "正解（適切でない）: " if is_answer else "誤り: "
     return Option(text=wrong.text, correct=is_answer, term=term, section=f"capabilities › {wrong.role}",
-                  file=caps.file, line=wrong.line, why=f"{lead}{wrong.why}（{caps.file}:{wrong.line}）。")
+                  file=caps.file, line=wrong.line, why=f"{lead}{wrong.why}。")
+
+
+def join_reasons(first: str, second: str) -> str:
+    """Two reasons about one service as one text, without repeating a shared opening clause
+    (「記録と比較のためのもので、A」 + 「記録と比較のためのもので、B」 → 「…で、A。また、B」)."""
+    if first == second:
+        return first
+    head = first.split("、")[0]
+    if second.startswith(head + "、"):
+        second = second[len(head) + 1 :]
+    return f"{first}。また、{second}"
 
 
 def take(groups: Sequence[Sequence], k: int, rng: random.Random) -> list:

@@ -17,8 +17,8 @@ from indexer.glossary import Glossary
 
 from .capabilities import Capabilities, Capability, Fact, Kind, Support
 from .model import Question
-from .names import names_any
-from .options import evidence_ref, qid, quote, rng_for, service_option, take
+from .names import giveaway, names_any
+from .options import evidence_ref, join_reasons, qid, quote, rng_for, service_option, take
 
 QUESTION = "この要件を満たすサービスまたはツールとして最も適切なものはどれですか？"
 QUESTION_PAIR = "これら2つの要件を満たすために組み合わせるサービスまたはツールとして、最も適切なものを2つ選んでください。"
@@ -75,17 +75,17 @@ def _pair(a: Capability, ka: Fact, b: Capability, kb: Fact, caps: Capabilities, 
             and not names_any(stem, names_of(fa.service))]
     partly = [x for x in both if Support.PARTLY in (x[0].support, x[1].support)]
     wrong = take([partly, [x for x in both if x not in partly]], 3, rng)
-    if not wrong:
-        return None
+    if not wrong or giveaway(stem, (ka.service, kb.service), [fa.service for fa, _ in wrong]):
+        return None  # a word of the stem would tell a key from the offered wrong options
     options = [service_option(ka, caps, correct=True), service_option(kb, caps, correct=True)]
     for fa, fb in wrong:
         o = service_option(fa, caps, correct=False)
-        options.append(replace(o, why=f"{o.why[:-1]}。もう一方の要件についても、{fb.why}（{caps.file}:{fb.line}）。"))
+        options.append(replace(o, why=f"誤り: {fa.service} は{join_reasons(fa.why, fb.why)}。"))
     refs = (evidence_ref(ka, ka.service), evidence_ref(kb, kb.service))
     expl = "\n".join([f"正解は「{ka.service}」と「{kb.service}」です。",
                       f"・1つ目の要件: {quote(ka.service, ka.evidence_section, ka.evidence)}",
                       f"・2つ目の要件: {quote(kb.service, kb.evidence_section, kb.evidence)}"]
-                     + [f"・{fa.service}: {fa.why}。{fb.why}（{caps.file}:{fa.line}, {fb.line}）" for fa, fb in wrong])
+                     + [f"・{fa.service}（誤り）: {join_reasons(fa.why, fb.why)}。" for fa, fb in wrong])
     topic = (ka, kb)[rng.randrange(2)].service  # either key: the pair counts for both services in turn
     return Question(id=id_, type="scenario_pair", topic=topic, stem=stem, options=tuple(options),
                     explanation=expl, source=refs[0], n_correct=2, sources=refs)
@@ -103,11 +103,11 @@ def _one(cap: Capability, key, context: str, variant: int, caps: Capabilities, n
     near = [f for f in others if f.support is Support.LACKS and caps.area(f.service) == area]
     far = [f for f in others if f.support is Support.LACKS and caps.area(f.service) != area]
     wrong = take([partly, near, far], n_options - 1, rng)
-    if not wrong:
-        return None
+    if not wrong or giveaway(stem, (key.service,), [f.service for f in wrong]):
+        return None  # a word of the stem would tell the key from the offered wrong options
     options = [service_option(key, caps, correct=True)] + [service_option(f, caps, correct=False) for f in wrong]
     expl = (f"正解は「{key.service}」です。\n根拠: {quote(key.service, key.evidence_section, key.evidence)}\n"
-            + "\n".join(f"・{f.service}: {f.why}（{caps.file}:{f.line}）" for f in wrong))
+            + "\n".join(f"・{f.service}（誤り）: {f.why}。" for f in wrong))
     ref = evidence_ref(key, key.service)
     return Question(id=id_, type="scenario_service", topic=key.service, stem=stem, options=tuple(options),
                     explanation=expl, source=ref, n_correct=1, sources=(ref,))

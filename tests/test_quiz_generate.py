@@ -14,7 +14,7 @@ from quiz.capabilities import CapabilitiesError, Kind, Support, load_capabilitie
 from quiz.generate import QuizGenerator, build_quiz, resolve_topics, resolve_types
 from quiz.review import Review, Reviewed, Verdict, digest
 from quiz.model import QUESTION_TYPES, NotEnoughQuestions, Question, QuizError
-from quiz.names import MASK, mask, names_any, term_aliases
+from quiz.names import MASK, giveaway, mask, names_any, term_aliases
 from quiz.scoring import score
 from quiz.similarity import CallableSimilarity, CharNgramSimilarity
 from quiz.validate import Checker
@@ -175,9 +175,31 @@ def test_scenarios_state_situation_constraint_and_never_name_the_answer(gen, cap
             assert f"「{o.label}: " in q.explanation  # the key quoted from the glossary
         for o in q.options:
             if not o.correct:
-                assert o.why.startswith("誤り: ") and "capabilities.yaml:" in o.why
+                assert o.why.startswith("誤り: ") and len(o.why) > 10  # a reason in plain words
+        assert "capabilities.yaml" not in q.explanation + "".join(o.why for o in q.options)  # learners can't open it
+        reasons = [line for line in q.explanation.splitlines() if line]
+        assert len(reasons) == len(set(reasons))  # no sentence said twice
         if q.type == "scenario_pair":
             assert len({o.text for o in right}) == 2 and "2つ選んで" in q.stem
+
+
+def test_a_stem_that_identifies_the_key_among_the_options_is_a_giveaway():
+    wrong = ["Amazon EventBridge", "AWS Step Functions", "Amazon SNS"]
+    key = ("Amazon SageMaker Pipelines",)
+    # A product-family word only the key carries among the options, and a katakana name fragment.
+    assert giveaway("一連の処理を SageMaker の機能として定義したい。", key, wrong) == "sagemaker"
+    assert giveaway("再トレーニングするパイプラインを自動的に起動したい。", key, wrong) == "パイプライン"
+    assert giveaway("TensorFlow の可視化ツールキットで見たい。", ("TensorBoard",), wrong) is not None
+    # A family word a wrong option shares decides nothing; vendor words never do.
+    assert giveaway("SageMaker で学習している。", key, ["Amazon SageMaker Experiments", *wrong[1:]]) is None
+    assert giveaway("Amazon S3 に置かれたら AWS 上で起動したい。", key, wrong) is None
+
+
+def test_no_scenario_stem_tells_the_key_from_the_offered_wrong_options(gen):
+    for q in gen.bank.values():
+        if q.type in ("scenario_service", "scenario_pair"):
+            keys = [o.text for o in q.options if o.correct]
+            assert giveaway(q.stem, keys, [o.text for o in q.options if not o.correct]) is None, q.stem
 
 
 def test_concepts_get_diagnosis_questions_never_service_templates(gen, caps):
@@ -218,7 +240,10 @@ def test_every_question_is_valid_and_carries_its_evidence(gen):
     for q in gen.bank.values():
         assert f"{q.source.file}:{q.source.line}" in q.explanation
         for o in q.options:
-            assert o.term and o.section and o.line > 0 and f"{o.file}:{o.line}" in o.why
+            assert o.term and o.section and o.line > 0 and o.why.strip()
+            # A glossary fact is cited by file:line; a table row by a reason in plain words.
+            assert o.file.endswith("capabilities.yaml") or f"{o.file}:{o.line}" in o.why
+            assert "capabilities.yaml" not in o.why
 
 
 def test_checker_catches_planted_faults(gen, caps):
@@ -229,7 +254,7 @@ def test_checker_catches_planted_faults(gen, caps):
     # 1. a partly row offered as false (TensorBoard only partly detects problems: not a clean lie)
     cap = next(c for c in caps.capabilities if c.id == "builtin-rules")
     fact = cap.support_of("TensorBoard")
-    partly = replace(q.options[-1], text=cap.claim, line=fact.line, why=f"誤り（capabilities.yaml:{fact.line}）")
+    partly = replace(q.options[-1], text=cap.claim, line=fact.line, why="誤り: 問題を検出しない")
     wrong_idx = next(i for i, o in enumerate(q.options) if not o.correct)
     planted = replace(q, options=tuple(partly if i == wrong_idx else o for i, o in enumerate(q.options)))
     assert any("not its `lacks` row" in p for p in checker.check(planted))
