@@ -87,6 +87,7 @@ class QuizGenerator:
         self.blocked: set[str] = set()
         self._cells: dict[tuple[str, str], list[str]] = {}
         self._keys: dict[str, frozenset[str]] = {}
+        self._situated: set[str] = set()  # concept questions asked from a case (diagnosis first)
         self._build_bank()
 
     def names_of(self, name: str) -> tuple[str, ...]:
@@ -108,7 +109,10 @@ class QuizGenerator:
             if self.conservative(term.name):
                 found = definition_questions(term, self.terms, v_intro, self.near, self.names_of, self.n_options)
             elif self.caps.kind(term.name) is Kind.CONCEPT:
-                found = concept_questions(term, self.caps, self.aliases[term.name], self.n_options)
+                found = list(concept_questions(term, self.caps, self.aliases[term.name], self.n_options))
+                facts = self.caps.concepts.get(term.name)
+                seen = [c.observation for c in (facts.cases if facts else ())]
+                self._situated |= {q.id for q in found if any(o in q.stem for o in seen)}
             else:
                 found = claim_questions(term, self.caps, self.n_options)
             for q in found:
@@ -179,6 +183,7 @@ class QuizGenerator:
             for y in type_list:
                 ids = sorted(self._cells.get((t, y), ()))
                 rng.shuffle(ids)
+                ids.sort(key=lambda i: i not in self._situated)  # a diagnosis from a case before recall
                 pools[(t, y)] = ids
         picks: list[str] = []
         used: set[str] = set()

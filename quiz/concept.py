@@ -30,6 +30,13 @@ _ASK = {
                   "学習させたモデルに{name}が起きていないかを確かめる方法を2つ選んでください。",
                   "学習させたモデルに{name}が起きていないかを確かめる方法として適切でないものはどれですか？"),
 }
+# Why a right answer is right, per role, in words: the glossary line alone says what, not why.
+_WHY_RIGHT = {
+    "cause": "観察された結果を説明する原因",
+    "remedy": "観察された問題そのものを抑える対策",
+    "symptom": "この現象が起きたモデルに現れる特徴",
+    "detection": "この現象が起きているかを、学習に使っていないデータなどで見分ける方法",
+}
 _FROM_CASE = {"cause", "remedy"}  # asked from an observation, with the concept unnamed
 
 
@@ -76,8 +83,10 @@ def _one(term: Term, facts: ConceptFacts, caps: Capabilities, role: str, qtype: 
                for r in right]
     options += [wrong_option(name, w, caps, is_answer=false_is_answer) for w in wrong]
     refs = tuple(entry_ref(name, r.section, r.entry) for r in right)
-    expl = "\n".join([("この状況は" + term.names[0] + "です。" if case else "")]
-                     + [f"・適切: 「{r.entry.text}」— {ref.title}（{ref.where}）" for r, ref in zip(right, refs)]
+    why_right = _WHY_RIGHT.get(role, "用語集の記述どおり")
+    diagnosis = f"「{case.observation}」という状況は{term.names[0]}です。" if case else ""
+    expl = "\n".join([diagnosis]
+                     + [f"・適切: 「{r.entry.text}」— {why_right}。根拠: {ref.title}（{ref.where}）" for r, ref in zip(right, refs)]
                      + [f"・不適切: 「{w.text}」— {w.why}。" for w in wrong]).strip()
     return Question(id=id_, type=qtype, topic=name, stem=stem, options=tuple(options), explanation=expl,
                     source=refs[0], n_correct=len(right) if qtype != "not_statement" else 1, sources=refs)
