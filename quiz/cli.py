@@ -41,7 +41,6 @@ import json
 import re
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Callable, TextIO
 
 from .model import QUESTION_TYPES, Question, QuizError
