@@ -49,7 +49,7 @@ def test_round_trip_finds_the_section_of_a_seed_phrase(built_config, embedder):
     index = GlossaryIndex.load(built_config.index_dir)
     assert index.manifest["chunk_count"] == len(index.chunks) == 35
     assert index.manifest["dim"] == 384
-    assert set(index.manifest["files"]) == {"aws_ml_glossary.ja.md"}
+    assert set(index.manifest["files"]) == {"aws_ml_glossary.ja.md", "aliases.yaml"}  # aliases are knowledge
     assert np.allclose(np.linalg.norm(index.vectors, axis=1), 1.0, atol=1e-4)
     top = _search(index, embedder, "イベントをルーティングする中央ハブ")[0]
     assert (top.chunk.term, top.chunk.section) == ("Amazon EventBridge", "主な特徴")
@@ -68,13 +68,15 @@ def test_one_bullet_edit_embeds_exactly_one_chunk(workspace, embedder, tmp_path)
     config = replace(workspace, cache_file=tmp_path / "own_cache.sqlite")
     first = CountingEmbedder(embedder)
     report = build_index(config, embedder_factory=lambda: first)
-    assert report.added == report.chunk_count == len(first.embedded) == 35
+    entries = sum(len(c.entries) for c in GlossaryIndex.load(config.index_dir).chunks)
+    # Every chunk and every entry: the entry vectors are stored with the index.
+    assert report.added == report.chunk_count == 35 and len(first.embedded) == 35 + entries
 
     _edit(config, OLD, NEW)
     counting = CountingEmbedder(embedder)
     report = build_index(config, embedder_factory=lambda: counting)
-    assert (report.changed, report.added, report.removed, report.embedded) == (1, 0, 0, 1)
-    assert len(counting.embedded) == 1 and "JSON形式のパターン" in counting.embedded[0]
+    assert (report.changed, report.added, report.removed, report.embedded) == (1, 0, 0, 2)  # its chunk, its entry
+    assert len(counting.embedded) == 2 and all("JSON形式のパターン" in t for t in counting.embedded)
 
     index = GlossaryIndex.load(config.index_dir)
     hit = _search(index, embedder, "JSON形式のパターンでイベントの属性を照合")[0]
