@@ -80,8 +80,10 @@ def _compose(path: Path, display: str) -> yaml.Node | None:
     try:
         return loader.get_single_node()
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise AliasError(display, (mark.line + 1) if mark else 1, f"not valid YAML: {e.problem or e.context}") from None
+        line = e.problem_mark.line + 1 if e.problem_mark else 1
+        if line > len(text.splitlines()) and e.context_mark:  # "unexpected end": name where it opened
+            line = e.context_mark.line + 1
+        raise AliasError(display, line, f"not valid YAML: {e.problem or e.context}") from None
     except yaml.YAMLError as e:
         raise AliasError(display, 1, f"not valid YAML: {e}") from None
     finally:

@@ -205,6 +205,7 @@ class Staleness:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     model_changed: bool = False
+    fingerprint: str = ""  # of the files' hashes: a new one means "validate the files again"
 
     @property
     def stale(self) -> bool:
@@ -226,6 +227,7 @@ def check_staleness(config: Config, manifest: dict | None = None) -> Staleness:
     now = knowledge_hashes(config)
     before = manifest.get("files", {})
     return Staleness(
+        fingerprint=hashlib.sha256(json.dumps(now, sort_keys=True).encode()).hexdigest(),
         added=sorted(set(now) - set(before)),
         removed=sorted(set(before) - set(now)),
         changed=sorted(f for f in set(now) & set(before) if now[f] != before[f]),
