@@ -170,12 +170,13 @@ def test_per_question_latency(tab):
 
 def test_hostile_input_shows_as_text(tab):
     page = tab
-    hostile = "<script>alert(1)</script> **bold**"
+    hostile = "<script>alert(1)</script> **bold** https://evil.example/phish www.evil.example a@evil.example"
     reply, _ = _ask(page, hostile)
     user = page.locator(MESSAGE).nth(page.locator(MESSAGE).count() - 2)
     content = user.locator("[data-testid='stChatMessageContent']")
     assert hostile in content.inner_text()
     assert content.locator("script").count() == 0 and content.locator("strong").count() == 0
+    assert content.locator("a").count() == 0, "user text became a link"
     page.wait_for_timeout(500)
     assert DIALOGS == []
     user.scroll_into_view_if_needed()
