@@ -68,7 +68,10 @@ async def ask(page, question: str, timeout_ms: int) -> float:
 
 
 async def session(browser, url: str, n: int, think: tuple[float, float], rng: random.Random,
-                  latencies: list[float], errors: list[str]) -> None:
+                  latencies: list[float], errors: list[str], ready: list | None = None,
+                  go: asyncio.Event | None = None) -> None:
+    """Open the page (not measured: every session's first run draws the whole page), wait for
+    ``go``, then ask ``n`` questions with think time before each."""
     from tests.e2e.test_browser import CHAT_INPUT
 
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
@@ -76,6 +79,9 @@ async def session(browser, url: str, n: int, think: tuple[float, float], rng: ra
     try:
         await page.goto(url)
         await page.locator(CHAT_INPUT).wait_for(timeout=180_000)
+        if ready is not None:
+            ready.append(1)
+            await go.wait()
         for _ in range(n):
             await asyncio.sleep(rng.uniform(*think))
             try:
@@ -100,7 +106,15 @@ async def run(args, server) -> dict:
         latencies: list[float] = []
         errors: list[str] = []
         rss: list[float] = []
+        ready: list = []
+        go = asyncio.Event()
+        tasks = [asyncio.create_task(session(browser, server.url, args.questions, tuple(args.think), random.Random(i),
+                                             latencies, errors, ready, go)) for i in range(args.sessions)]
+        while len(ready) < args.sessions and not all(t.done() for t in tasks):
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(2.0)  # the last page's run finishes
         cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+        go.set()
 
         async def sample() -> None:
             while True:
@@ -108,8 +122,7 @@ async def run(args, server) -> dict:
                 await asyncio.sleep(1.0)
 
         sampler = asyncio.create_task(sample())
-        await asyncio.gather(*(session(browser, server.url, args.questions, tuple(args.think), random.Random(i),
-                                       latencies, errors) for i in range(args.sessions)))
+        await asyncio.gather(*tasks)
         sampler.cancel()
         cpu = cpu_seconds(pid) - cpu0
         out.update(questions=len(latencies), wall_s=round(time.perf_counter() - t0, 1),
