@@ -77,10 +77,16 @@ async def session(browser, url: str, n: int, think: tuple[float, float], rng: ra
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
     page = await context.new_page()
     try:
-        await page.goto(url)
-        await page.locator(CHAT_INPUT).wait_for(timeout=180_000)
-        if ready is not None:
-            ready.append(1)
+        try:
+            await page.goto(url, timeout=300_000)
+            await page.locator(CHAT_INPUT).wait_for(timeout=300_000)
+        except Exception as e:  # noqa: BLE001 — a session that never got the page is an error
+            errors.append(f"page load: {type(e).__name__}: {str(e)[:120]}")
+            n = 0
+        finally:
+            if ready is not None:
+                ready.append(1)
+        if go is not None:
             await go.wait()
         for _ in range(n):
             await asyncio.sleep(rng.uniform(*think))
@@ -108,8 +114,11 @@ async def run(args, server) -> dict:
         rss: list[float] = []
         ready: list = []
         go = asyncio.Event()
-        tasks = [asyncio.create_task(session(browser, server.url, args.questions, tuple(args.think), random.Random(i),
-                                             latencies, errors, ready, go)) for i in range(args.sessions)]
+        tasks = []
+        for i in range(args.sessions):  # learners arrive over a few seconds, not in one instant
+            tasks.append(asyncio.create_task(session(browser, server.url, args.questions, tuple(args.think),
+                                                     random.Random(i), latencies, errors, ready, go)))
+            await asyncio.sleep(0.5)
         while len(ready) < args.sessions and not all(t.done() for t in tasks):
             await asyncio.sleep(0.5)
         await asyncio.sleep(2.0)  # the last page's run finishes
