@@ -206,3 +206,23 @@ def test_cli_builds_checks_and_reports_errors(workspace, embedder, tmp_path):
     (Path(workspace.knowledge_dir) / "bad.md").write_text("- **x**: y\n", encoding="utf-8")
     broken = _cli("--quiet", config=cfg)
     assert broken.returncode == 2 and "bad.md:1:" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_kill_9_during_full_builds_always_leaves_a_loadable_index(workspace, embedder, tmp_path):
+    """The attack run's 25 kill -9 during builds, in small: the index is always loadable after."""
+    import signal
+
+    build_index(workspace, embedder_factory=lambda: embedder)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(
+        f"knowledge_dir: {workspace.knowledge_dir}\naliases_file: {workspace.aliases_file}\n"
+        f"index_dir: {workspace.index_dir}\ncache_file: {workspace.cache_file}\n"
+        f"model:\n  name_or_path: {embedder.model_id}\n", encoding="utf-8")
+    for delay in (0.3, 1.5, 4.0):
+        proc = subprocess.Popen([sys.executable, "-m", "indexer", "--full", "--quiet", "--config", str(cfg)],
+                                cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)  # only the process this test started
+        proc.wait()
+        index = GlossaryIndex.load(workspace.index_dir)
+        assert len(index.chunks) == 35 and index.glossary is not None and index.entry_vectors is not None
