@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--config", help="path to config.yaml")
     args = parser.parse_args()
     from indexer.config import load_config
-    from indexer.loader import load_resources
+    from indexer.loader import open_resources as load_resources
     from qa import build_answerer
     from qa.tokenize import Tokenizer
 

@@ -10,7 +10,7 @@ import pytest
 
 from indexer.__main__ import main as indexer_main
 from indexer.aliases import AliasError, read_aliases
-from indexer.loader import load_resources
+from indexer.loader import open_resources as load_resources
 from indexer.store import build_index, check_staleness
 from qa import build_answerer
 
