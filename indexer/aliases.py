@@ -125,7 +125,8 @@ def read_aliases(path: str | Path | None, term_names: dict[str, Iterable[str]], 
 
     A missing file is fine (the terms' own names still work); a malformed one is an AliasError
     with ``file:line``, because silently ignoring it would make every katakana question abstain.
-    A term the glossary does not have is an error too: it is a typo or a rename to follow.
+    Aliases of a term the glossary does not have (any more) are checked and then ignored, so
+    removing a term from the Markdown never blocks a build.
     """
     terms: dict[str, list[str]] = {t: list(names) for t, names in term_names.items()}
     groups: list[tuple[str, ...]] = []
@@ -154,6 +155,6 @@ def _read_terms(node: yaml.Node, display: str, terms: dict[str, list[str]]) -> N
     if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
         return
     for key, names in _mapping(node, display, "'terms'"):
-        if key.value not in terms:
-            raise AliasError(display, _line(key), f"'{key.value}' is not a term of the glossary (write its '## ' heading exactly)")
-        terms[key.value].extend(_names(names, display, f"terms.{key.value}", 1))
+        found = _names(names, display, f"terms.{key.value}", 1)  # validated even when unused
+        if key.value in terms:  # aliases of a term the glossary no longer has are ignored
+            terms[key.value].extend(found)

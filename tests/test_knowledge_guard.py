@@ -100,7 +100,7 @@ NAMES = {"TensorBoard": ("TensorBoard",), "Amazon EventBridge": ("Amazon EventBr
 
 @pytest.mark.parametrize("text, line, words", [
     ("terms: [unclosed\n", 1, "not valid YAML"),
-    ("terms:\n  TensorBoard:\n    - TB\n  TensorBord:\n    - x\n", 4, "not a term of the glossary"),
+    ("terms:\n  TensorBoard:\n    - TB\n  Removed:\n    - [x]\n", 5, "plain, non-empty"),
     ("terms:\n  TensorBoard: tb\n", 2, "list"),
     ("terms:\n  TensorBoard:\n    - [a, b]\n", 3, "plain, non-empty"),
     ("words:\n  - [solo]\n", 2, "at least two"),
