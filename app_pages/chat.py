@@ -1,5 +1,11 @@
 """質問 — ask the glossary: answers with numbered, highlighted citations that open the glossary
-at their section; abstention with suggested terms; the conversation survives page switches."""
+at their section; abstention with suggested terms; the conversation survives page switches.
+
+Capacity: the conversation is an ``st.fragment``, so a question reruns only the chat, not the
+frame (navigation, sidebar, index status); and only the latest ``FULL_TURNS`` answers are drawn
+with their expanders and buttons. Older turns are one Markdown text, made once per message and
+kept with it, inside one collapsed expander: a rerun costs the same at the 60th question as at
+the first (bench/bench_load.py measures it)."""
 from __future__ import annotations
 
 import time
@@ -13,6 +19,7 @@ from app_shared.text import format_seconds, md_escape, md_highlight, md_quote
 from indexer.errors import KnowledgeError
 from qa import Answer, Answerer, answer_parts
 
+FULL_TURNS = 3  # the latest answers keep their citation expanders and buttons
 USER_AVATAR = ":material/person:"
 BOT_AVATAR = ":material/auto_stories:"
 EXAMPLE_QUESTIONS = (
@@ -83,6 +90,36 @@ def render_message(msg: dict) -> None:
             render_answer(msg)
 
 
+def turn_markdown(msg: dict) -> str:
+    """A past message as one escaped Markdown text (answer and its sources), made once and kept."""
+    if "md" not in msg:
+        if msg["role"] == "user":
+            msg["md"] = f"**質問：** {md_escape(msg['text'])}"
+        else:
+            answer: Answer = msg["answer"]
+            body = answer_markdown(answer) if answer.found else md_escape(answer.message or "")
+            sources = [md_escape(f"［{i}］ {c.term} › {c.section}（{c.source}）")
+                       for i, c in enumerate(answer.citations, start=1)]
+            msg["md"] = body + ("  \n" + "  \n".join(sources) if sources else "")
+    return msg["md"]
+
+
+def render_history(history: list[dict]) -> None:
+    """Older turns as one text in a collapsed expander; the latest FULL_TURNS turns in full."""
+    split = max(0, len(history) - 2 * FULL_TURNS)
+    if split:
+        cached = st.session_state.get("chat_older_md")
+        if not cached or cached[0] != split or cached[1] is not history[split - 1]:
+            text = "\n\n---\n\n".join(turn_markdown(m) for m in history[:split])
+            cached = (split, history[split - 1], text)
+            st.session_state["chat_older_md"] = cached
+        with st.expander(f"以前の会話（{sum(m['role'] == 'user' for m in history[:split])} 問）",
+                         icon=":material/history:"):
+            st.markdown(cached[2])
+    for msg in history[split:]:
+        render_message(msg)
+
+
 def render_welcome() -> None:
     st.markdown("AWS の機械学習用語集の内容について質問できます。回答には用語集の引用元が付きます。")
     st.caption("たとえば：")
@@ -129,19 +166,26 @@ def main() -> None:
         ctx.problem = problem_of(e)
         render_problem(ctx)
         return
+    chat(answerer)
+
+
+@st.fragment
+def chat(answerer: Answerer) -> None:
+    """The conversation: a question (or a button in it) reruns this, not the whole page."""
     history: list[dict] = st.session_state.setdefault("chat", [])
+    body = st.container()  # drawn above the input, filled once the question is known
     prompt = st.chat_input("用語集について質問してください（例：過学習とは？）", key="chat_input")
     question = prompt or st.session_state.pop("pending_question", None)
-    if not history and not question:
-        render_welcome()
-    else:
-        top = st.columns([5, 1])
-        top[1].button("会話を消去", key="clear-chat", on_click=lambda: st.session_state.update(chat=[]),
-                      icon=":material/delete:", width="stretch")
-    for msg in history:
-        render_message(msg)
-    if question:
-        answer_question(answerer, question, history)
+    with body:
+        if not history and not question:
+            render_welcome()
+        else:
+            top = st.columns([5, 1])
+            top[1].button("会話を消去", key="clear-chat", on_click=lambda: st.session_state.update(chat=[]),
+                          icon=":material/delete:", width="stretch")
+        render_history(history)
+        if question:
+            answer_question(answerer, question, history)
 
 
 main()
