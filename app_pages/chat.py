@@ -83,7 +83,10 @@ def render_answer(msg: dict) -> None:
 
 
 def render_message(msg: dict) -> None:
-    with st.chat_message(msg["role"], avatar=USER_AVATAR if msg["role"] == "user" else BOT_AVATAR):
+    # Keyed by the message's number: the browser keeps each message's element across reruns, and a
+    # test can tell the n-th message by its class (st-key-msg-<n>) whatever the window shows.
+    with st.container(key=f"msg-{msg['id']}"), \
+            st.chat_message(msg["role"], avatar=USER_AVATAR if msg["role"] == "user" else BOT_AVATAR):
         if msg["role"] == "user":
             st.markdown(md_escape(msg["text"]))
         else:
@@ -139,7 +142,7 @@ def answer_question(answerer: Answerer, question: str, history: list[dict]) -> N
     user_msg = {"role": "user", "text": question, "id": len(history)}
     history.append(user_msg)
     render_message(user_msg)
-    with st.chat_message("assistant", avatar=BOT_AVATAR):
+    with st.container(key=f"msg-{len(history)}"), st.chat_message("assistant", avatar=BOT_AVATAR):
         with st.spinner("用語集を検索しています…"):
             started = time.perf_counter()
             try:

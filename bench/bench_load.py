@@ -53,17 +53,17 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def ask(page, question: str, timeout_ms: int) -> float:
-    from tests.e2e.test_browser import CHAT_INPUT, MESSAGE
+    """Enter → the new answer (with its latency line) visible. Messages are found by number
+    (``st-key-msg-<n>``) when the app keys them, else by position (the app before issue 13)."""
+    from tests.e2e.test_browser import CHAT_INPUT, LAST_MESSAGE_NUMBER_JS, MESSAGE, NEXT_ANSWER_JS
 
     before = await page.locator(MESSAGE).count()
+    last = await page.evaluate(LAST_MESSAGE_NUMBER_JS)
     box = page.locator(CHAT_INPUT)
     await box.fill(question)
     started = time.perf_counter()
     await box.press("Enter")
-    await page.wait_for_function(
-        """([sel, n]) => { const m = document.querySelectorAll(sel)[n];
-                          return !!m && /timer\\s*[\\d.]+ 秒/.test(m.innerText); }""",
-        arg=[MESSAGE, before + 1], polling=100, timeout=timeout_ms)
+    await page.wait_for_function(NEXT_ANSWER_JS, arg=[MESSAGE, before + 1, last + 2], polling=100, timeout=timeout_ms)
     return time.perf_counter() - started
 
 
