@@ -107,9 +107,9 @@ def turn_markdown(msg: dict) -> str:
     return msg["md"]
 
 
-def render_history(history: list[dict]) -> None:
-    """Older turns as one text in a collapsed expander; the latest FULL_TURNS turns in full."""
-    split = max(0, len(history) - 2 * FULL_TURNS)
+def render_history(history: list[dict], full_turns: int = FULL_TURNS) -> None:
+    """Older turns as one text in a collapsed expander; the latest ``full_turns`` turns in full."""
+    split = max(0, len(history) - 2 * full_turns)
     if split:
         cached = st.session_state.get("chat_older_md")
         if not cached or cached[0] != split or cached[1] is not history[split - 1]:
@@ -186,7 +186,7 @@ def chat(answerer: Answerer) -> None:
             top = st.columns([5, 1])
             top[1].button("会話を消去", key="clear-chat", on_click=lambda: st.session_state.update(chat=[]),
                           icon=":material/delete:", width="stretch")
-        render_history(history)
+        render_history(history, FULL_TURNS - 1 if question else FULL_TURNS)  # the new turn is one of them
         if question:
             answer_question(answerer, question, history)
 
