@@ -127,6 +127,6 @@ def test_a_long_chat_draws_only_the_latest_turns_in_full(app_workspace):
     assert [m.name for m in at.chat_message] == ["user", "assistant"] * FULL_TURNS
     older = next(e for e in at.expander if e.label.startswith("以前の会話"))
     assert "2 問" in older.label
-    text = texts(older)
+    text = "\n".join(texts(older))
     assert all(app.md_escape(q) in text for q in questions[:2])
     assert "aws\\_ml\\_glossary\\.ja\\.md" in text  # sources are kept too
