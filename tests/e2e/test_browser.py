@@ -49,7 +49,9 @@ MESSAGE = "[data-testid='stChatMessage']"
 NEXT_ANSWER_JS = """([sel, pos, num]) => {
     const keyed = document.querySelector('.st-key-msg-' + num);
     const m = keyed || (document.querySelector('[class*="st-key-msg-"]') ? null : document.querySelectorAll(sel)[pos]);
-    return !!m && /timer\\s*[\\d.]+ 秒/.test(m.innerText); }"""
+    // A rerun keeps the previous run's elements (stale) until it ends: wait for the run to end.
+    const idle = document.querySelector("[data-testid='stApp'][data-test-script-state='notRunning']");
+    return !!idle && !!m && /timer\\s*[\\d.]+ 秒/.test(m.innerText); }"""
 LAST_MESSAGE_NUMBER_JS = """() => Math.max(-1, ...[...document.querySelectorAll('[class*="st-key-msg-"]')]
     .map(e => parseInt([...e.classList].find(c => c.startsWith('st-key-msg-')).slice(11))))"""
 
