@@ -56,6 +56,16 @@ def open_quiz_resources(config):
     return open_resources(config, require_index=False)
 
 
+def quiz_aliases(resources) -> dict[str, tuple[str, ...]]:
+    """The aliases the index was built with (so a half-edited aliases.yaml never changes a quiz);
+    read from the file only when there is no index yet."""
+    from .generate import load_extra_aliases
+
+    if resources.aliases is not None:
+        return dict(resources.aliases.terms)
+    return load_extra_aliases(resources.config.aliases_file, resources.glossary)
+
+
 def load_generator(config_path: str | None = None):
     """(config, QuizGenerator) for ``python -m quiz.validate``; raises KnowledgeError."""
     from indexer.config import load_config
@@ -70,7 +80,7 @@ def _new_generator(config, resources, extra=None):
     from .generate import QuizGenerator, knowledge_extras, load_extra_aliases
 
     glossary = resources.glossary
-    extra = extra if extra is not None else load_extra_aliases(config.aliases_file, glossary)
+    extra = extra if extra is not None else quiz_aliases(resources)
     caps, review = knowledge_extras(config.knowledge_dir, glossary)
     return QuizGenerator(glossary, resources.embed_passages, extra_aliases=extra, capabilities=caps, review=review)
 
@@ -385,7 +395,7 @@ def _run(args: argparse.Namespace, inp: TextIO, out: TextIO, generator) -> int:
         return 0
 
     n = args.n or config.quiz.default_n
-    extra = generator.extra_aliases if generator is not None else load_extra_aliases(config.aliases_file, glossary)
+    extra = generator.extra_aliases if generator is not None else quiz_aliases(resources)
     topics = resolve_topics(glossary, _split(args.topics), extra)
     types = resolve_types(_split(args.types))
     seed = _seed(args.seed)
