@@ -65,15 +65,21 @@ def render_setup(ctx: AppContext, history: History) -> None:
 # ------------------------------------------------------------------------------ the exam
 
 @st.fragment(run_every=timedelta(seconds=1))
-def render_countdown(deadline: datetime | None) -> None:
-    """The remaining time, redrawn every second from the stored deadline; at zero the whole page
-    runs again, and the server finishes the exam."""
-    if deadline is None:
+def render_countdown(history: History, exam_id: int) -> None:
+    """The remaining time, redrawn every second from the deadline stored in the database (read
+    again each time, so a deadline passed or an exam finished in another tab shows here too); once
+    the exam is no longer open the whole page runs again and the server grades it."""
+    try:
+        exam = history.open_exam(now())
+    except HistoryError:
+        st.caption("残り時間を確認できません（記録に接続できません）")
+        return
+    if exam is None or exam.id != exam_id:
+        st.rerun(scope="app")
+    left = mock.seconds_left(exam, now())
+    if left is None:
         st.caption("時間制限なし")
         return
-    left = max(0.0, (deadline - now()).total_seconds())
-    if left <= 0:
-        st.rerun(scope="app")
     st.metric("残り時間", mock.format_remaining(left))
 
 
@@ -114,7 +120,7 @@ def render_exam(ctx: AppContext, history: History, exam: MockExam) -> None:
     answered = sum(1 for q in questions if exam.answers.get(q.id))
     with st.sidebar:
         st.markdown(f"**模擬試験 #{exam.id}**")
-        render_countdown(exam.deadline)
+        render_countdown(history, exam.id)
         st.caption(f"回答済み {answered} / {len(questions)} 問")
     c1, c2, c3 = st.columns(3)
     c1.metric("問題数", f"{len(questions)} 問")
