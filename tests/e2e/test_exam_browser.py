@@ -102,7 +102,8 @@ def test_start_answer_reload_time_out_report_history(tab, server):
     page = tab
     page.goto(f"{server.url}/exam?user={USER}")
     sync_api.expect(page.locator("h1", has_text="模擬試験")).to_be_visible()
-    sync_api.expect(page.get_by_role("button", name="模擬試験を始める")).to_be_visible()
+    # The first visit loads the model and builds the question bank: minutes on a busy machine.
+    sync_api.expect(page.get_by_role("button", name="模擬試験を始める")).to_be_visible(timeout=600_000)
     _idle(page)
     inputs = page.locator("[data-testid='stNumberInput'] input")
     inputs.nth(0).fill("3")
