@@ -124,16 +124,20 @@ def test_start_answer_reload_time_out_report_history(tab, server):
                         return m.length && m[0].innerText.trim() !== first; }""", arg=first, timeout=30_000)
     assert _remaining(page) != first  # redrawn by the server's clock without any click
 
-    radio = page.locator("[data-testid='stRadio']").first
-    if radio.count():
-        option = radio.locator("[data-testid='stRadioOption']").first
+    _idle(page)
+    first_question = page.locator("[data-testid='stVerticalBlock']", has_text="問 1 / 3").filter(
+        has=page.locator("[data-testid='stRadio'], [data-testid='stCheckbox']")).last
+    sync_api.expect(first_question.locator("[data-testid='stRadio'], [data-testid='stCheckbox']").first).to_be_visible()
+    if first_question.locator("[data-testid='stRadio']").count():
+        option = first_question.locator("[data-testid='stRadioOption']").first
         option.click()
         sync_api.expect(option).to_have_attribute("data-selected", "true")
     else:
         for i in range(2):
-            box = page.locator("[data-testid='stCheckbox']").nth(i)
+            box = first_question.locator("[data-testid='stCheckbox']").nth(i)
             box.locator("label").click()
             sync_api.expect(box.locator("input")).to_be_checked()
+            _idle(page)
     _idle(page)
     answered = _until(lambda: _history(server).open_exam().answers)
     assert len(answered) == 1  # saved as chosen
