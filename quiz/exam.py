@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 
 from .history import AnswerRecord, AttemptInfo, ExamError, History, MockExam, SaveOutcome
 from .history.records import utc
-from .model import Question, QuizError
+from .model import NotEnoughQuestions, Question, QuizError
 from .scoring import QuizResult, score
 
 EXAM_MODE = "exam"
@@ -29,9 +29,16 @@ EXAM_MODE = "exam"
 
 def draw_questions(generator, n: int, *, topics: Sequence[str] | None = None,
                    seed: int | str | None = None) -> list[Question]:
-    """The exam's questions, balanced over topics. The one seam to the generator: swap in its
-    topic-balanced draw here when it has one. ``build`` already deals round-robin over topics."""
-    return generator.build(n, topics, None, seed)
+    """The exam's questions, balanced over topics (the generator's exam draw: every topic before
+    any repeats, never a question a reviewer marked flawed). The one seam to the generator. Asking
+    for more than the bank holds is refused with the count, as for a quiz."""
+    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+        raise QuizError(f"the number of questions must be a positive integer, got {n!r}")
+    available = generator.count(topics)
+    if n > available:
+        raise NotEnoughQuestions(f"only {available} questions are available for these topics; "
+                                 f"ask for at most {available}", available)
+    return generator.draw_exam(n, seed, topics)
 
 
 def exam_seed(exam: MockExam) -> str:

@@ -78,13 +78,11 @@ def main(argv: list[str], *, stdin: TextIO | None = None, stdout: TextIO | None 
 
 
 def _generator(config, out: TextIO):
-    from .cli import open_quiz_resources
-    from .generate import QuizGenerator, load_extra_aliases
+    from .cli import _new_generator, open_quiz_resources
 
     resources = open_quiz_resources(config)
     print("モデルを読み込んでいます…", file=sys.stderr, flush=True)
-    extra = load_extra_aliases(config.aliases_file, resources.glossary)
-    return QuizGenerator(resources.glossary, resources.embed_passages, extra_aliases=extra)
+    return _new_generator(config, resources)
 
 
 def _run(args, inp: TextIO, out: TextIO, talk: TextIO, generator, now) -> int:

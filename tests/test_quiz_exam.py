@@ -26,7 +26,8 @@ T0 = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def gen():
-    return QuizGenerator(load_glossary(PROJECT_ROOT / "knowledge"), CharNgramSimilarity())
+    knowledge = PROJECT_ROOT / "knowledge"
+    return QuizGenerator(load_glossary(knowledge), CharNgramSimilarity(), knowledge_dir=knowledge)
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ def gen(embedder, shared_cache, project_config, tmp_path_factory):
 
     config = project_config.with_paths(cache_file=shared_cache, index_dir=tmp_path_factory.mktemp("gen") / "no-index")
     resources = open_resources(config, embedder=embedder, require_index=False)
-    return QuizGenerator(resources.glossary, resources.embed_passages,
+    return QuizGenerator(resources.glossary, resources.embed_passages, knowledge_dir=config.knowledge_dir,
                          extra_aliases=load_extra_aliases(config.aliases_file, resources.glossary))
 
 
