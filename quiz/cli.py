@@ -10,6 +10,7 @@ Examples::
     python -m quiz --list-topics / --list-types
     python -m quiz --anki deck.apkg          # the whole question bank as an Anki deck (--topics/--types filter it)
     python -m quiz --anki missed.apkg --missed   # only the questions you answered wrong
+    python -m quiz exam [--n N] [--minutes M] [--pass-mark P] [--resume]   # a timed mock exam (exam --help)
 
 Learners: every command works on one learner's history, --user NAME (default: $STUDY_USER, else
 "default", the profile an older single-learner history was moved into)::
@@ -354,6 +355,11 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: 
     """``generator`` lets tests and the app pass an already-built QuizGenerator (no model load)."""
     from indexer.errors import ErrorKind, KnowledgeError
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["exam"]:
+        from .exam_cli import main as exam_main
+
+        return exam_main(argv[1:], stdin=stdin, stdout=stdout, generator=generator)
     args = _parser().parse_args(argv)
     try:
         return _run(args, stdin or sys.stdin, stdout or sys.stdout, generator)
