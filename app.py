@@ -27,6 +27,7 @@ def main() -> None:
     pages = [
         st.Page(nav.CHAT, title="質問", icon=":material/forum:", url_path="chat", default=True),
         st.Page(nav.QUIZ, title="クイズ", icon=":material/quiz:", url_path="quiz"),
+        st.Page(nav.EXAM, title="模擬試験", icon=":material/timer:", url_path="exam"),
         st.Page(nav.GLOSSARY, title="用語集", icon=":material/menu_book:", url_path="glossary"),
     ]
     current = st.navigation(pages, position="top")

@@ -1,5 +1,11 @@
 """質問 — ask the glossary: answers with numbered, highlighted citations that open the glossary
-at their section; abstention with suggested terms; the conversation survives page switches."""
+at their section; abstention with suggested terms; the conversation survives page switches.
+
+Capacity: the conversation is an ``st.fragment``, so a question reruns only the chat, not the
+frame (navigation, sidebar, index status); and only the latest ``FULL_TURNS`` answers are drawn
+with their expanders and buttons. Older turns are one Markdown text, made once per message and
+kept with it, inside one collapsed expander: a rerun costs the same at the 60th question as at
+the first (bench/bench_load.py measures it)."""
 from __future__ import annotations
 
 import time
@@ -13,6 +19,7 @@ from app_shared.text import format_seconds, md_escape, md_highlight, md_quote
 from indexer.errors import KnowledgeError
 from qa import Answer, Answerer, answer_parts
 
+FULL_TURNS = 3  # the latest answers keep their citation expanders and buttons
 USER_AVATAR = ":material/person:"
 BOT_AVATAR = ":material/auto_stories:"
 EXAMPLE_QUESTIONS = (
@@ -76,11 +83,44 @@ def render_answer(msg: dict) -> None:
 
 
 def render_message(msg: dict) -> None:
-    with st.chat_message(msg["role"], avatar=USER_AVATAR if msg["role"] == "user" else BOT_AVATAR):
+    # Keyed by the message's number: the browser keeps each message's element across reruns, and a
+    # test can tell the n-th message by its class (st-key-msg-<n>) whatever the window shows.
+    with st.container(key=f"msg-{msg['id']}"), \
+            st.chat_message(msg["role"], avatar=USER_AVATAR if msg["role"] == "user" else BOT_AVATAR):
         if msg["role"] == "user":
             st.markdown(md_escape(msg["text"]))
         else:
             render_answer(msg)
+
+
+def turn_markdown(msg: dict) -> str:
+    """A past message as one escaped Markdown text (answer and its sources), made once and kept."""
+    if "md" not in msg:
+        if msg["role"] == "user":
+            msg["md"] = f"**質問：** {md_escape(msg['text'])}"
+        else:
+            answer: Answer = msg["answer"]
+            body = answer_markdown(answer) if answer.found else md_escape(answer.message or "")
+            sources = [md_escape(f"［{i}］ {c.term} › {c.section}（{c.source}）")
+                       for i, c in enumerate(answer.citations, start=1)]
+            msg["md"] = body + ("  \n" + "  \n".join(sources) if sources else "")
+    return msg["md"]
+
+
+def render_history(history: list[dict], full_turns: int = FULL_TURNS) -> None:
+    """Older turns as one text in a collapsed expander; the latest ``full_turns`` turns in full."""
+    split = max(0, len(history) - 2 * full_turns)
+    if split:
+        cached = st.session_state.get("chat_older_md")
+        if not cached or cached[0] != split or cached[1] is not history[split - 1]:
+            text = "\n\n---\n\n".join(turn_markdown(m) for m in history[:split])
+            cached = (split, history[split - 1], text)
+            st.session_state["chat_older_md"] = cached
+        with st.expander(f"以前の会話（{sum(m['role'] == 'user' for m in history[:split])} 問）",
+                         icon=":material/history:"):
+            st.markdown(cached[2])
+    for msg in history[split:]:
+        render_message(msg)
 
 
 def render_welcome() -> None:
@@ -102,7 +142,7 @@ def answer_question(answerer: Answerer, question: str, history: list[dict]) -> N
     user_msg = {"role": "user", "text": question, "id": len(history)}
     history.append(user_msg)
     render_message(user_msg)
-    with st.chat_message("assistant", avatar=BOT_AVATAR):
+    with st.container(key=f"msg-{len(history)}"), st.chat_message("assistant", avatar=BOT_AVATAR):
         with st.spinner("用語集を検索しています…"):
             started = time.perf_counter()
             try:
@@ -129,19 +169,26 @@ def main() -> None:
         ctx.problem = problem_of(e)
         render_problem(ctx)
         return
+    chat(answerer)
+
+
+@st.fragment
+def chat(answerer: Answerer) -> None:
+    """The conversation: a question (or a button in it) reruns this, not the whole page."""
     history: list[dict] = st.session_state.setdefault("chat", [])
+    body = st.container()  # drawn above the input, filled once the question is known
     prompt = st.chat_input("用語集について質問してください（例：過学習とは？）", key="chat_input")
     question = prompt or st.session_state.pop("pending_question", None)
-    if not history and not question:
-        render_welcome()
-    else:
-        top = st.columns([5, 1])
-        top[1].button("会話を消去", key="clear-chat", on_click=lambda: st.session_state.update(chat=[]),
-                      icon=":material/delete:", width="stretch")
-    for msg in history:
-        render_message(msg)
-    if question:
-        answer_question(answerer, question, history)
+    with body:
+        if not history and not question:
+            render_welcome()
+        else:
+            top = st.columns([5, 1])
+            top[1].button("会話を消去", key="clear-chat", on_click=lambda: st.session_state.update(chat=[]),
+                          icon=":material/delete:", width="stretch")
+        render_history(history, FULL_TURNS - 1 if question else FULL_TURNS)  # the new turn is one of them
+        if question:
+            answer_question(answerer, question, history)
 
 
 main()

@@ -9,17 +9,17 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from app_shared import nav
 from app_shared.context import AppContext, load_context
 from app_shared.learner import flush_kept, open_learner_history, render_learner_summary, render_my_data, save_notice
 from app_shared.problems import render_problem
+from app_shared.question_view import options_markdown, render_explanation
 from app_shared.quiz_stats import render_quiz_stats
 from app_shared.rebuild import FlashKind, flash
 from app_shared.text import MARK_RIGHT, MARK_SKIPPED, MARK_WRONG, md_escape
 from quiz import QUESTION_TYPES, Question, QuizError
 from quiz.generate import build_quiz, generator_for
 from quiz.history import History, HistoryError, ReviewItem
-from quiz.scoring import QuestionResult, score
+from quiz.scoring import score
 
 REVIEW_SIZE = 10
 
@@ -153,31 +153,6 @@ def render_quiz_form(quiz: dict, history: History | None) -> None:
         if not outcome.saved:
             flash(FlashKind.WARNING, save_notice(outcome))
     st.rerun()
-
-
-def options_markdown(r: QuestionResult) -> str:
-    lines = []
-    for j, o in enumerate(r.question.options):
-        you = "　← あなたの回答" if j in r.chosen else ""
-        if o.correct:
-            lines.append(f":green[:material/check: **{md_escape(o.text)}**]{you}")
-        elif j in r.chosen:
-            lines.append(f":red[:material/close: {md_escape(o.text)}]{you}")
-        else:
-            lines.append(f":gray[:material/remove:] {md_escape(o.text)}")
-    return "  \n".join(lines)
-
-
-def render_explanation(q: Question, uid: str) -> None:
-    st.markdown(md_escape(q.explanation))
-    src = q.source
-    st.caption(f"出典: {md_escape(src.term)} › {md_escape(src.section)}（{md_escape(src.file)}:{src.line}）")
-    wrong = [o for o in q.options if not o.correct and o.why]
-    if wrong:
-        st.markdown("**ほかの選択肢が誤りである理由**")
-        st.markdown("\n".join(f"- {md_escape(o.text)} — {md_escape(o.why)}" for o in wrong))
-    if st.button("用語集で確認", key=f"quiz-src-{uid}-{q.id}", icon=":material/menu_book:"):
-        nav.open_in_glossary(src.term, src.section, src.line)
 
 
 def render_quiz_result(quiz: dict) -> None:

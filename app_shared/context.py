@@ -63,8 +63,8 @@ def load_stats() -> LoadStats:
 
 
 def _model_key(config: Config) -> str:
-    return json.dumps([config.model_path, config.model.query_prompt, config.model.passage_prompt,
-                       config.model.batch_size])
+    return json.dumps([config.model_path, config.model.runtime, config.model.threads, config.model.query_prompt,
+                       config.model.passage_prompt, config.model.batch_size])
 
 
 @st.cache_resource(show_spinner="埋め込みモデルを読み込んでいます…（サーバー起動後の初回のみ）", max_entries=2)

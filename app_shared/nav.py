@@ -6,6 +6,7 @@ import streamlit as st
 CHAT = "app_pages/chat.py"
 QUIZ = "app_pages/quiz.py"
 GLOSSARY = "app_pages/glossary.py"
+EXAM = "app_pages/exam.py"
 
 
 def open_in_glossary(term: str, section: str | None, line: int | None = None) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 import streamlit as st
 
 from indexer.errors import ErrorKind
-from indexer.glossary import GlossaryError, load_glossary
 from indexer.store import Staleness
 
 from .context import AppContext, load_stats
@@ -37,10 +36,10 @@ def _sync_status(ctx: AppContext, staleness: Staleness) -> None:
         sb.success("用語集と同期しています", icon=":material/check_circle:")
         return
     sb.warning(f"用語集が変更されています：{md_escape(staleness_ja(staleness))}", icon=":material/edit_note:")
-    try:  # an editor sees a syntax error right away, before pressing 再構築
-        load_glossary(ctx.config.knowledge_dir)
-    except GlossaryError as e:
-        sb.error(f"用語集の誤り：{md_escape(str(e))}", icon=":material/edit_note:")
+    problem = ctx.resources.problem if ctx.resources is not None else None
+    if problem is not None:  # an editor sees a syntax error (glossary or aliases) before pressing 再構築
+        sb.error(f"用語集の誤り：{md_escape(str(problem))}  \n直すまでは前回のインデックスで回答します。",
+                 icon=":material/edit_note:")
 
 
 def _rebuild_button(ctx: AppContext, manifest: dict | None, staleness: Staleness | None) -> None:

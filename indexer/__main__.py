@@ -3,7 +3,8 @@
 Examples::
 
     python -m indexer            # incremental: embeds only changed chunks
-    python -m indexer --check    # exit 1 and say what changed if the index is stale
+    python -m indexer --check    # exit 1 and say what changed if the index is stale,
+                                 # exit 2 with file:line if knowledge/ has an error
     python -m indexer --full     # rebuild from scratch, ignoring the embedding cache
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from .cli_text import progress_text, report_text, staleness_text
 from .config import load_config
 from .errors import KnowledgeError
 from .progress import BuildProgress
-from .store import build_index, check_staleness
+from .store import build_index, check_staleness, validate_knowledge
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             state = check_staleness(config)
             print(("stale: " if state.stale else "fresh: ") + staleness_text(state))
+            problem = validate_knowledge(config)
+            if problem is not None:
+                print(f"error: {problem}\nThe last build (if any) keeps answering until this is fixed.", file=sys.stderr)
+                return 2
             return 1 if state.stale else 0
         report = _build(config, full=args.full, quiet=args.quiet)
     except KnowledgeError as e:

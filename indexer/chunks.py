@@ -40,9 +40,16 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _escape(name: str) -> str:
+    return name.replace("\\", "\\\\").replace("›", "\\›")
+
+
 def chunk_id(term: str, section: str) -> str:
-    """Stable across edits of the text, so a changed section is 'changed', not 'removed + added'."""
-    return f"{term}›{section}"
+    """Stable across edits of the text, so a changed section is 'changed', not 'removed + added'.
+
+    The separator is escaped inside names, so term ``A›B`` + section ``C`` and term ``A`` +
+    section ``B›C`` get different ids (the parser keeps ``### 概要`` from meeting the intro's)."""
+    return f"{_escape(term)}›{_escape(section)}"
 
 
 def intro_chunk(term: Term) -> Chunk:

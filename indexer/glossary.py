@@ -2,8 +2,14 @@
 
 The glossary is written by people, so the parser is strict where a mistake would silently change
 meaning (a bullet outside any term, a duplicate term, an empty section, bad encoding) and reports
-each problem as ``file:line: what is wrong`` instead of a traceback. Line numbers are 1-based so
-they match what an editor shows.
+each problem as ``file:line: what is wrong`` instead of a traceback. Line numbers are 1-based and
+counted as an editor counts them: only ``\n``, ``\r\n`` and ``\r`` end a line (``str.splitlines``
+also breaks at U+0085, U+2028, form feed… and would shift every later ``file:line``).
+
+Names are taken literally (``## C#`` is the term ``C#``; only a closing ``#`` run after a space is
+Markdown syntax) and must be unique after NFKC, so ``ＴｅｎｓｏｒＢｏａｒｄ`` cannot sit beside
+``TensorBoard``. Sizes are capped here, at build time, so one pasted megabyte never turns into
+minutes of work when the Q&A starts or answers.
 """
 from __future__ import annotations
 
@@ -17,6 +23,29 @@ from .errors import ErrorKind, KnowledgeError
 from .text import contains
 
 INTRO = "概要"  # the name a term's intro paragraph goes by when cited or quizzed
+
+# Bounds on what one entry can cost downstream (tokenising, embedding, quoting). The seed
+# glossary's longest intro is ~120 characters and its longest bullet ~50.
+MAX_NAME_CHARS = 200
+MAX_ENTRY_CHARS = 2000
+MAX_INTRO_CHARS = 6000
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Characters Python treats as line breaks but editors show inside a line: read as a space.
+_INLINE_BREAKS = str.maketrans({c: " " for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
+def editor_lines(text: str) -> list[str]:
+    """``text`` cut into lines exactly where an editor starts a new line number."""
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()  # a final newline ends the last line, it does not open a new one
+    return lines
+
+
+def name_key(name: str) -> str:
+    """Two names an editor would take for the same: NFKC, case-folded, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 class GlossaryError(KnowledgeError, ValueError):
@@ -124,7 +153,8 @@ class Glossary:
         return [t.name for t in self.terms]
 
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
+_CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+$")  # CommonMark: '## T ##' is T, '## C#' is C#
 _BULLET = re.compile(r"^[-*+]\s+(.*)$")
 _LABELLED = re.compile(r"^\*\*(.+?)\*\*\s*(.*)$")
 
@@ -145,113 +175,161 @@ def _parse_bullet(body: str, file: str, lineno: int) -> Entry:
         raise GlossaryError(file, lineno, "bullet has an empty label")
     if not text.strip():
         raise GlossaryError(file, lineno, f"bullet '**{label}**' has no description after ':'")
+    if len(label) > MAX_NAME_CHARS:
+        raise GlossaryError(file, lineno, f"bullet label is {len(label)} characters long (at most {MAX_NAME_CHARS})")
     return Entry(label, text.strip(), file, lineno)
+
+
+def _check_length(text: str, limit: int, file: str, lineno: int, what: str) -> None:
+    if len(text) > limit:
+        raise GlossaryError(file, lineno, f"{what} is {len(text):,} characters long (at most {limit:,}); split it up")
+
+
+class _Parser:
+    """One file's lines → terms. State: the term and the section being read."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.terms: list[Term] = []
+        self.keys: dict[str, Term] = {}  # name_key → term, for NFKC-duplicate checks
+        self.cur: dict | None = None  # name, line, intro lines, first intro line, sections
+        self.sec: dict | None = None  # heading, line, entries
+
+    def error(self, lineno: int, message: str) -> GlossaryError:
+        return GlossaryError(self.file, lineno, message)
+
+    def close_section(self) -> None:
+        sec, cur = self.sec, self.cur
+        if sec is None:
+            return
+        if not sec["entries"]:
+            raise self.error(sec["line"], f"section '### {sec['heading']}' has no entries")
+        for e in sec["entries"]:
+            _check_length(e.text, MAX_ENTRY_CHARS, self.file, e.line, "this bullet")
+        cur["sections"].append(Section(cur["name"], sec["heading"], tuple(sec["entries"]), self.file, sec["line"]))
+        self.sec = None
+
+    def close_term(self) -> None:
+        cur = self.cur
+        if cur is None:
+            return
+        self.close_section()
+        intro = " ".join(cur["intro"]).strip()
+        if not intro and not cur["sections"]:
+            raise self.error(cur["line"], f"term '## {cur['name']}' has neither an intro nor sections")
+        _check_length(intro, MAX_INTRO_CHARS, self.file, cur["intro_line"] or cur["line"], "the intro")
+        term = Term(cur["name"], intro, cur["intro_line"] or cur["line"], tuple(cur["sections"]), self.file, cur["line"])
+        self.terms.append(term)
+        self.keys[name_key(term.name)] = term
+        self.cur = None
+
+    def heading(self, lineno: int, level: int, title: str) -> None:
+        if not title:
+            raise self.error(lineno, "heading has no text")
+        if level in (2, 3) and len(title) > MAX_NAME_CHARS:
+            raise self.error(lineno, f"heading is {len(title)} characters long (at most {MAX_NAME_CHARS})")
+        if level == 1:
+            if self.cur is not None:
+                raise self.error(lineno, "a '# title' may only stand before the first '## term'")
+        elif level == 2:
+            self.close_term()
+            first = self.keys.get(name_key(title))
+            if first is not None:
+                same = "" if first.name == title else f" as '{first.name}'"
+                raise self.error(lineno, f"duplicate term '{title}' (first defined{same} at line {first.line})")
+            self.cur = {"name": title, "line": lineno, "intro": [], "intro_line": 0, "sections": []}
+        elif level == 3:
+            if self.cur is None:
+                raise self.error(lineno, f"section '### {title}' comes before any '## term'")
+            self.close_section()
+            if title == INTRO or any(name_key(s.heading) == name_key(title) for s in self.cur["sections"]):
+                what = f"'### {INTRO}' is the name of the intro" if title == INTRO else "duplicate section"
+                raise self.error(lineno, f"{what} '### {title}' in term '{self.cur['name']}'")
+            self.sec = {"heading": title, "line": lineno, "entries": []}
+        else:
+            raise self.error(lineno, f"heading level {level} is not supported (use ## for terms, ### for sections)")
+
+    def text_line(self, lineno: int, raw: str, line: str) -> None:
+        cur, sec = self.cur, self.sec
+        indented = raw.startswith(("  ", "\t"))
+        bullet = _BULLET.match(line.lstrip()) if not indented or sec is None else None
+        if bullet:
+            if cur is None:
+                raise self.error(lineno, "bullet comes before any '## term'")
+            if sec is None:
+                raise self.error(lineno, f"bullet in term '{cur['name']}' comes before any '### section'")
+            sec["entries"].append(_parse_bullet(bullet.group(1), self.file, lineno))
+        elif cur is None:
+            return  # prose under the '# title' is the document's preface, not a term
+        elif sec is None:
+            cur["intro"].append(line.strip())
+            cur["intro_line"] = cur["intro_line"] or lineno
+        elif sec["entries"] and indented:
+            # An indented line continues the previous bullet; other prose inside a section is an
+            # error because it would otherwise be silently dropped from answers and quizzes.
+            last = sec["entries"][-1]
+            sec["entries"][-1] = Entry(last.label, f"{last.text} {line.strip()}", last.file, last.line)
+        else:
+            raise self.error(lineno, f"text in section '### {sec['heading']}' must be a '- **label**: text' bullet")
 
 
 def parse_text(text: str, file: str | Path = "<text>") -> list[Term]:
     """Parse one file's Markdown. ``file`` is only used for positions and error messages."""
-    file = str(file)
-    terms: list[Term] = []
-    # The term being read: name, line, intro lines, first intro line, finished sections.
-    cur: dict | None = None
-    sec: dict | None = None  # the section being read: heading, line, entries
-
-    def close_section() -> None:
-        nonlocal sec
-        if sec is None:
-            return
-        if not sec["entries"]:
-            raise GlossaryError(file, sec["line"], f"section '### {sec['heading']}' has no entries")
-        cur["sections"].append(Section(cur["name"], sec["heading"], tuple(sec["entries"]), file, sec["line"]))
-        sec = None
-
-    def close_term() -> None:
-        nonlocal cur
-        if cur is None:
-            return
-        close_section()
-        intro = " ".join(cur["intro"]).strip()
-        if not intro and not cur["sections"]:
-            raise GlossaryError(file, cur["line"], f"term '## {cur['name']}' has neither an intro nor sections")
-        terms.append(Term(cur["name"], intro, cur["intro_line"] or cur["line"], tuple(cur["sections"]), file, cur["line"]))
-        cur = None
-
-    in_fence = False
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    parser = _Parser(str(file))
+    in_fence, fence_line = False, 0
+    for lineno, raw in enumerate(editor_lines(text), start=1):
+        raw = raw.translate(_INLINE_BREAKS)
         line = unicodedata.normalize("NFC", raw.rstrip())
         if line.lstrip().startswith("```"):
-            in_fence = not in_fence
+            in_fence, fence_line = not in_fence, lineno
             continue
         if in_fence or not line.strip() or line.lstrip().startswith("<!--"):
             continue
         heading = _HEADING.match(line)
         if heading:
-            level, title = len(heading.group(1)), heading.group(2).strip()
-            if not title:
-                raise GlossaryError(file, lineno, "heading has no text")
-            if level == 1:
-                if cur is not None:
-                    raise GlossaryError(file, lineno, "a '# title' may only stand before the first '## term'")
-                continue
-            if level == 2:
-                close_term()
-                if any(t.name == title for t in terms):
-                    first = next(t for t in terms if t.name == title)
-                    raise GlossaryError(file, lineno, f"duplicate term '{title}' (first defined at line {first.line})")
-                cur = {"name": title, "line": lineno, "intro": [], "intro_line": 0, "sections": []}
-                continue
-            if level == 3:
-                if cur is None:
-                    raise GlossaryError(file, lineno, f"section '### {title}' comes before any '## term'")
-                close_section()
-                if any(s.heading == title for s in cur["sections"]):
-                    raise GlossaryError(file, lineno, f"duplicate section '### {title}' in term '{cur['name']}'")
-                sec = {"heading": title, "line": lineno, "entries": []}
-                continue
-            raise GlossaryError(file, lineno, f"heading level {level} is not supported (use ## for terms, ### for sections)")
-        bullet = _BULLET.match(line.lstrip()) if not raw.startswith(("  ", "\t")) or sec is None else None
-        if bullet:
-            if cur is None:
-                raise GlossaryError(file, lineno, "bullet comes before any '## term'")
-            if sec is None:
-                raise GlossaryError(file, lineno, f"bullet in term '{cur['name']}' comes before any '### section'")
-            sec["entries"].append(_parse_bullet(bullet.group(1), file, lineno))
-            continue
-        if cur is None:
-            continue  # prose under the '# title' is the document's preface, not a term
-        if sec is None:
-            cur["intro"].append(line.strip())
-            cur["intro_line"] = cur["intro_line"] or lineno
-            continue
-        # An indented line continues the previous bullet; other prose inside a section is an error
-        # because it would otherwise be silently dropped from answers and quizzes.
-        if sec["entries"] and raw.startswith(("  ", "\t")):
-            last = sec["entries"][-1]
-            sec["entries"][-1] = Entry(last.label, f"{last.text} {line.strip()}", last.file, last.line)
-            continue
-        raise GlossaryError(file, lineno, f"text in section '### {sec['heading']}' must be a '- **label**: text' bullet")
+            title = _CLOSING_HASHES.sub("", (heading.group(2) or "").strip()).strip()
+            parser.heading(lineno, len(heading.group(1)), title)
+        else:
+            parser.text_line(lineno, raw, line)
     if in_fence:
-        raise GlossaryError(file, lineno if text else 1, "code fence is never closed")
-    close_term()
-    return terms
+        raise GlossaryError(str(file), fence_line, "code fence is never closed")
+    parser.close_term()
+    return parser.terms
 
 
 def parse_file(path: str | Path, display_name: str | None = None) -> list[Term]:
     path = Path(path)
     name = display_name or path.name
+    data = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        data = path.read_bytes()
-        line = data[: e.start].count(b"\n") + 1
-        raise GlossaryError(name, line, "file is not valid UTF-8") from None
+        before = data[: e.start].decode("utf-8", errors="replace")
+        raise GlossaryError(name, len(_LINE_BREAK.findall(before)) + 1, "file is not valid UTF-8") from None
     return parse_text(text, name)
 
 
-def knowledge_files(knowledge_dir: str | Path) -> list[Path]:
-    """Every Markdown file of the glossary, in a stable order (sub-folders included)."""
+def knowledge_files(knowledge_dir: str | Path, strict: bool = True) -> list[Path]:
+    """Every Markdown file of the glossary, in a stable order (sub-folders included).
+
+    A file (or a folder on its path) that is a symlink leading outside ``knowledge_dir`` is refused:
+    whatever it points at would otherwise be quoted to learners as glossary text. With
+    ``strict=False`` such files are listed anyway (the staleness check hashes names, not contents).
+    """
     root = Path(knowledge_dir)
-    return sorted(p for p in root.rglob("*.md") if p.is_file() and not p.name.startswith("."))
+    real_root = root.resolve()
+    files = sorted(p for p in root.rglob("*.md") if p.is_file() and not p.name.startswith("."))
+    if strict:
+        for p in files:
+            if not p.resolve().is_relative_to(real_root):
+                raise GlossaryError(p.relative_to(root).as_posix(), 0,
+                                    f"resolves outside the knowledge folder ({p.resolve()}); "
+                                    "only files inside it are read: copy the file in instead of linking it")
+    return files
+
+
+def inside(path: Path, knowledge_dir: str | Path) -> bool:
+    return Path(path).resolve().is_relative_to(Path(knowledge_dir).resolve())
 
 
 def load_glossary(knowledge_dir: str | Path) -> Glossary:
@@ -261,12 +339,15 @@ def load_glossary(knowledge_dir: str | Path) -> Glossary:
     if not files:
         raise GlossaryError(str(root), 0, "no *.md glossary files found")
     terms: list[Term] = []
+    keys: dict[str, Term] = {}
     for path in files:
         rel = path.relative_to(root).as_posix()
         for term in parse_file(path, rel):
-            clash = next((t for t in terms if t.name == term.name), None)
+            clash = keys.get(name_key(term.name))
             if clash:
-                raise GlossaryError(rel, term.line, f"duplicate term '{term.name}' (already defined at {clash.file}:{clash.line})")
+                same = "" if clash.name == term.name else f" as '{clash.name}'"
+                raise GlossaryError(rel, term.line, f"duplicate term '{term.name}' (already defined{same} at {clash.file}:{clash.line})")
+            keys[name_key(term.name)] = term
             terms.append(term)
     if not terms:
         raise GlossaryError(str(root), 0, "the glossary has no '## term' headings")

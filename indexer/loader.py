@@ -1,8 +1,12 @@
 """``open_resources(config)``: the one way every front end (the app, ``python -m qa``,
 ``python -m quiz``, the benchmarks) opens the glossary, the index and the model.
 
-The loader compares the glossary on disk with the index's manifest on every load, so a stale
-index is reported (and the app can offer a rebuild) instead of silently serving old answers.
+The built index is what answers: the glossary, the aliases and the entry vectors come from the
+build (snapshot.py), never from parsing ``knowledge/`` again, so an editor's half-written file
+cannot take answering down. The loader compares the files on disk with the manifest (hashes only)
+and, when they differ, validates them, so a stale index and a broken file are *reported* (``stale``,
+``problem``) while the last good build keeps serving. Only without an index is ``knowledge/``
+parsed (the quiz and the glossary page work before the first build).
 Everything that can go wrong is a ``KnowledgeError`` with a message for a person.
 """
 from __future__ import annotations
@@ -18,8 +22,9 @@ from .cache import EmbeddingCache, embed_with_cache
 from .chunks import Chunk
 from .config import Config, load_config
 from .embedder import Embedder
-from .glossary import Glossary, load_glossary
-from .store import GlossaryIndex, IndexCorruptError, IndexMissingError, Staleness, check_staleness
+from .aliases import AliasError, Aliases
+from .glossary import Glossary, GlossaryError, load_glossary
+from .store import GlossaryIndex, IndexCorruptError, IndexMissingError, Staleness, check_staleness, validate_knowledge
 
 EmbedderSource = Union[Embedder, Callable[[], Embedder], None]
 
@@ -36,6 +41,7 @@ class Resources:
     embedder_factory: Callable[[], Embedder] = field(repr=False)
     _embedder: Embedder | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    problem: GlossaryError | AliasError | None = None  # what is wrong in knowledge/ on disk, if anything
 
     @property
     def embedder(self) -> Embedder:
@@ -44,6 +50,11 @@ class Resources:
             if self._embedder is None:
                 self._embedder = self.embedder_factory()
             return self._embedder
+
+    @property
+    def aliases(self) -> Aliases | None:
+        """The aliases the index was built with (None without an index: read them from the file)."""
+        return self.index.aliases if self.index is not None else None
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -76,7 +87,10 @@ class Resources:
 
     def check(self) -> Staleness:
         """Re-read the knowledge hashes (cheap) so a long-running app notices edits."""
+        before = self.staleness
         self.staleness = check_staleness(self.config, self.manifest)
+        if self.staleness != before:
+            self.problem = validate_knowledge(self.config) if self.staleness.stale else None
         return self.staleness
 
 
@@ -90,21 +104,27 @@ def _factory(config: Config, embedder: EmbedderSource) -> Callable[[], Embedder]
 
 def open_resources(config: Config | None = None, *, embedder: EmbedderSource = None,
                    require_index: bool = True) -> Resources:
-    """Glossary + index + (lazily) the model.
+    """The built index (with the glossary it was built from) + (lazily) the model.
 
     ``embedder`` is a loaded model or a function that loads one (the app passes its cached model);
     by default the configured model is loaded on first use. With ``require_index=False`` a missing
-    or unreadable index is not an error (the quiz needs only the glossary and the model).
-    Raises KnowledgeError: GlossaryError, IndexMissingError, IndexCorruptError, ConfigError.
+    or unreadable index is not an error (the quiz needs only the glossary and the model): the
+    glossary is then parsed from ``knowledge/``. A broken glossary or aliases file next to a good
+    index is not an error either: it is ``problem``, and the index keeps answering.
+    Raises KnowledgeError: IndexMissingError, IndexCorruptError, ConfigError (GlossaryError only
+    when there is no index to fall back on).
     """
     config = config or load_config()
-    glossary = load_glossary(config.knowledge_dir)
     try:
         index = GlossaryIndex.load(config.index_dir)
     except (IndexMissingError, IndexCorruptError):
         if require_index:
             raise
         index = None
-    staleness = check_staleness(config, index.manifest) if index is not None else Staleness(missing=True)
+    if index is None:
+        glossary, staleness, problem = load_glossary(config.knowledge_dir), Staleness(missing=True), None
+    else:
+        glossary, staleness = index.glossary, check_staleness(config, index.manifest)
+        problem = validate_knowledge(config) if staleness.stale else None
     return Resources(config=config, glossary=glossary, index=index, staleness=staleness,
-                     embedder_factory=_factory(config, embedder))
+                     embedder_factory=_factory(config, embedder), problem=problem)

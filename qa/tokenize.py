@@ -7,8 +7,14 @@ folds those variants, so a query and an entry meet whatever spelling each used.
 Tokens follow the usual "search mode": Sudachi's long units (mode C: 受け取る, 機械学習, 自動化)
 plus, for nouns, the short units inside them (機械, 学習, 自動) for recall, plus the joined bigram of
 two adjacent noun-ish units (過+学習 → 過学習, 学習+曲線 → 学習曲線) so that a compound still
-outranks a text that only has its parts scattered around. The Sudachi tokenizer is created once
-per process: building it costs ~50 ms, a call costs ~15 µs.
+outranks a text that only has its parts scattered around. The Sudachi dictionary is loaded once
+per process (~50 ms); each thread gets its own tokenizer from it (Sudachi's tokenizer refuses
+concurrent use), so sessions never wait for each other.
+
+Work per text is bounded and linear in its length: at most ``MAX_TEXT_CHARS`` are read, and cutting
+unknown katakana runs into known words (the one step that looks at substrings) tries pieces of at
+most ``MAX_PIECE_CHARS`` in runs of at most ``MAX_SPLIT_RUN`` characters, within a per-text budget
+of ``SPLIT_BUDGET`` dictionary look-ups. Before, a 1,000-character run cost ~n³ and 40 s.
 """
 from __future__ import annotations
 
@@ -56,6 +62,12 @@ GENERIC = frozenset(
 )
 
 _KATAKANA_RUN = re.compile(r"^[\u30a0-\u30ffー]+$")
+
+# Sudachi refuses inputs over ~49 KB; 12,000 characters stay below it even at 4 bytes each.
+MAX_TEXT_CHARS = 12_000
+MAX_SPLIT_RUN = 48  # a longer unknown katakana run is kept whole: no real compound is that long
+MAX_PIECE_CHARS = 16  # the longest known katakana word tried as a piece
+SPLIT_BUDGET = 1_500  # look-ups per tokens() call for all runs together (~15 µs each)
 _ASCII_WORD = re.compile(r"^[a-z0-9][a-z0-9.+#_-]*$")
 
 
@@ -113,40 +125,55 @@ def _stem_en(word: str) -> str:
 
 
 class Tokenizer:
-    """Thread-safe wrapper around one Sudachi tokenizer (Streamlit calls from several threads)."""
+    """Thread-safe without a lock: one Sudachi dictionary, one Sudachi tokenizer per thread
+    (Streamlit answers each session in its own thread)."""
 
     def __init__(self) -> None:
         from sudachipy import Dictionary, SplitMode
 
         self._dict = Dictionary(dict="core")
-        self._tok = self._dict.tokenizer(SplitMode.C)
         self._mode_a, self._mode_c = SplitMode.A, SplitMode.C
-        self._lock = threading.Lock()
+        self._local = threading.local()
         self._oov_cache: dict[str, tuple[str, ...]] = {}
+
+    @property
+    def _tok(self):
+        tok = getattr(self._local, "tok", None)
+        if tok is None:
+            tok = self._local.tok = self._dict.tokenizer(self._mode_c)
+        return tok
 
     # -- raw morphemes ---------------------------------------------------------------------
     def _morphemes(self, text: str) -> list[Morpheme]:
-        with self._lock:
-            return [Morpheme.of(m) for m in self._tok.tokenize(text, self._mode_a)]
+        return [Morpheme.of(m) for m in self._tok.tokenize(text, self._mode_a)]
 
     def _units(self, text: str) -> list[tuple[Morpheme, list[Morpheme]]]:
         """Long units (mode C), each with the short units (mode A) inside it when there are several."""
-        with self._lock:
-            out = []
-            for m in self._tok.tokenize(text, self._mode_c):
-                parts = m.split(self._mode_a)
-                out.append((Morpheme.of(m), [Morpheme.of(p) for p in parts] if len(parts) > 1 else []))
-            return out
+        out = []
+        for m in self._tok.tokenize(text, self._mode_c):
+            parts = m.split(self._mode_a)
+            out.append((Morpheme.of(m), [Morpheme.of(p) for p in parts] if len(parts) > 1 else []))
+        return out
 
-    def _split_oov_katakana(self, word: str) -> tuple[str, ...]:
+    def _split_oov_katakana(self, word: str, budget: list[int] | None = None) -> tuple[str, ...]:
         """Sudachi keeps an unknown katakana run whole (サーバーレスイベントバスサービス); cut it into
-        the known words it is made of so that イベントバス in a question can meet it."""
+        the known words it is made of so that イベントバス in a question can meet it.
+
+        Greedy longest match with pieces of at most MAX_PIECE_CHARS: at most
+        ``len(word) * MAX_PIECE_CHARS`` look-ups of short strings, taken from ``budget`` (a
+        one-item list shared by one text's runs); a run too long or a budget spent keeps the word whole."""
         if word in self._oov_cache:
             return self._oov_cache[word]
+        budget = budget if budget is not None else [SPLIT_BUDGET]
+        if len(word) > MAX_SPLIT_RUN or budget[0] <= 0:
+            return ()
         parts: list[str] = []
         i, n = 0, len(word)
         while i < n:
-            for j in range(n, i + 1, -1):  # longest known katakana word starting at i
+            for j in range(min(n, i + MAX_PIECE_CHARS), i + 1, -1):  # longest known katakana word at i
+                budget[0] -= 1
+                if budget[0] < 0:
+                    return ()  # not cached: with a fresh budget it may still be cut
                 ms = self._morphemes(word[i:j])
                 if len(ms) == 1 and not ms[0].oov and ms[0].pos == "名詞" and _KATAKANA_RUN.match(ms[0].normalized):
                     parts.append(match_form(ms[0].normalized))
@@ -168,8 +195,8 @@ class Tokenizer:
         if not text.strip():
             return []
         acc = _Accumulator()
-        # Sudachi refuses inputs over ~49 KB; 12,000 characters stay below it even at 4 bytes each.
-        for unit, parts in self._units(text[:12000]):
+        budget = [SPLIT_BUDGET]  # katakana look-ups for this whole text
+        for unit, parts in self._units(text[:MAX_TEXT_CHARS]):
             pos = unit.pos
             if unit.oov and pos == "補助記号" and all(unicodedata.category(ch).startswith("L") for ch in unit.surface):
                 pos = "名詞"  # letters Sudachi has no dictionary for (Hangul): still words
@@ -180,7 +207,7 @@ class Tokenizer:
             if words and all(_ASCII_WORD.match(w) for w in words):
                 self._latin_unit(unit, pos, words, acc)
             else:
-                self._japanese_unit(unit, pos, parts, acc)
+                self._japanese_unit(unit, pos, parts, acc, budget)
         acc.flush()
         return acc.out + acc.bigrams
 
@@ -201,12 +228,13 @@ class Tokenizer:
                 and _stem_en(low) not in GENERIC and _stem_en(low) not in STOPWORDS:
             acc.out.append(Token(norm=kana, surface=unit.surface, pos=pos, proper=False))
 
-    def _japanese_unit(self, unit: Morpheme, pos: str, parts: list[Morpheme], acc: "_Accumulator") -> None:
+    def _japanese_unit(self, unit: Morpheme, pos: str, parts: list[Morpheme], acc: "_Accumulator",
+                       budget: list[int] | None = None) -> None:
         n = match_form(unit.normalized)
         proper = unit.pos_detail == "固有名詞" or (unit.oov and bool(_KATAKANA_RUN.match(n)))
         tok = Token(norm=n, surface=unit.surface, pos=pos, proper=proper)
         if unit.oov and _KATAKANA_RUN.match(n) and len(n) >= 4:
-            pieces = self._split_oov_katakana(n)
+            pieces = self._split_oov_katakana(n, budget)
             if pieces:
                 acc.out.append(tok)
                 acc.flush()

@@ -10,6 +10,7 @@ Examples::
     python -m quiz --list-topics / --list-types
     python -m quiz --anki deck.apkg          # the whole question bank as an Anki deck (--topics/--types filter it)
     python -m quiz --anki missed.apkg --missed   # only the questions you answered wrong
+    python -m quiz exam [--n N] [--minutes M] [--pass-mark P] [--resume]   # a timed mock exam (exam --help)
 
 Learners: every command works on one learner's history, --user NAME (default: $STUDY_USER, else
 "default", the profile an older single-learner history was moved into)::
@@ -41,7 +42,6 @@ import json
 import re
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Callable, TextIO
 
 from .model import QUESTION_TYPES, Question, QuizError
@@ -55,6 +55,16 @@ def open_quiz_resources(config):
     from indexer.loader import open_resources
 
     return open_resources(config, require_index=False)
+
+
+def quiz_aliases(resources) -> dict[str, tuple[str, ...]]:
+    """The aliases the index was built with (so a half-edited aliases.yaml never changes a quiz);
+    read from the file only when there is no index yet."""
+    from .generate import load_extra_aliases
+
+    if resources.aliases is not None:
+        return dict(resources.aliases.terms)
+    return load_extra_aliases(resources.config.aliases_file, resources.glossary)
 
 
 def load_generator(config_path: str | None = None):
@@ -71,7 +81,7 @@ def _new_generator(config, resources, extra=None):
     from .generate import QuizGenerator, knowledge_extras, load_extra_aliases
 
     glossary = resources.glossary
-    extra = extra if extra is not None else load_extra_aliases(config.aliases_file, glossary)
+    extra = extra if extra is not None else quiz_aliases(resources)
     caps, review = knowledge_extras(config.knowledge_dir, glossary)
     return QuizGenerator(glossary, resources.embed_passages, extra_aliases=extra, capabilities=caps, review=review)
 
@@ -345,6 +355,11 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: 
     """``generator`` lets tests and the app pass an already-built QuizGenerator (no model load)."""
     from indexer.errors import ErrorKind, KnowledgeError
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["exam"]:
+        from .exam_cli import main as exam_main
+
+        return exam_main(argv[1:], stdin=stdin, stdout=stdout, generator=generator)
     args = _parser().parse_args(argv)
     try:
         return _run(args, stdin or sys.stdin, stdout or sys.stdout, generator)
@@ -386,7 +401,7 @@ def _run(args: argparse.Namespace, inp: TextIO, out: TextIO, generator) -> int:
         return 0
 
     n = args.n or config.quiz.default_n
-    extra = generator.extra_aliases if generator is not None else load_extra_aliases(config.aliases_file, glossary)
+    extra = generator.extra_aliases if generator is not None else quiz_aliases(resources)
     topics = resolve_topics(glossary, _split(args.topics), extra)
     types = resolve_types(_split(args.types))
     seed = _seed(args.seed)

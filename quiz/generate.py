@@ -99,8 +99,11 @@ def generator_for(resources_or_glossary, similarity=None) -> QuizGenerator:
     else:
         glossary = resources_or_glossary.glossary
         similarity = similarity or resources_or_glossary
+        stored = getattr(resources_or_glossary, "aliases", None)  # what the index was built with
         config = getattr(resources_or_glossary, "config", None)
-        if config is not None:
+        if stored is not None:
+            extra = dict(stored.terms)
+        elif config is not None:
             extra = load_extra_aliases(config.aliases_file, glossary)
             knowledge_dir = config.knowledge_dir
     caps, review = knowledge_extras(knowledge_dir, glossary)

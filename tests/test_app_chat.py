@@ -112,3 +112,21 @@ def test_the_page_file_runs_on_its_own_route(app_workspace):
     at.switch_page("app_pages/chat.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "質問" and at.chat_input(key="chat_input") is not None
+
+
+def test_a_long_chat_draws_only_the_latest_turns_in_full(app_workspace):
+    """Older turns collapse into one text (so a rerun costs the same at the 60th question as at
+    the first); nothing is lost: every question and answer is still in that text."""
+    from app_pages.chat import FULL_TURNS
+
+    at = app_test().run()
+    questions = ["過学習とは？", "TensorBoardの利点は？", "EventBridgeとは？", "早期停止とは？", "SageMaker Debuggerの機能は？"]
+    for q in questions:
+        _ask(at, q)
+    assert len(at.session_state["chat"]) == 2 * len(questions)
+    assert [m.name for m in at.chat_message] == ["user", "assistant"] * FULL_TURNS
+    older = next(e for e in at.expander if e.label.startswith("以前の会話"))
+    assert "2 問" in older.label
+    text = "\n".join(texts(older))
+    assert all(app.md_escape(q) in text for q in questions[:2])
+    assert "aws\\_ml\\_glossary\\.ja\\.md" in text  # sources are kept too

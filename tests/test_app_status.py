@@ -160,3 +160,18 @@ def test_corrupt_index_offers_a_full_rebuild(app_workspace):
     assert not at.exception
     assert "壊れている" in at.warning[0].value
     assert at.button(key="rebuild-full").label == "インデックスを作り直す"
+
+
+def test_a_restart_with_a_broken_glossary_still_answers_from_the_last_build(app_workspace):
+    """The issue-13 repro in the app: a broken file on disk when the server (re)starts."""
+    import streamlit as st
+
+    line = _break(glossary_file(app_workspace))
+    st.cache_resource.clear()  # what a restart does: nothing loaded yet
+    at = app_test().run()
+    assert not at.exception
+    side = sidebar_text(at)
+    assert f"aws\\_ml\\_glossary\\.ja\\.md\\:{line}\\:" in side, side
+    at.chat_input(key="chat_input").set_value("過学習とは？").run()
+    assert not at.exception
+    assert [m for m in at.chat_message if m.name == "assistant"][-1].expander

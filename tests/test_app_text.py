@@ -96,3 +96,55 @@ def test_built_at_is_local_time_with_age():
     now = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
     assert "5 分前" in app.format_built_at("2026-01-01T11:55:00+00:00", now=now)
     assert app.format_built_at(None) == "不明"
+
+
+LINKY = [
+    "https://evil.example/phish",
+    "見て http://evil.example/a?b=c&d=<e> ね",
+    "www.evil.example/login",
+    "WWW.EVIL.EXAMPLE",
+    "mail me: victim@evil.example please",
+    "mailto:victim@evil.example",
+    "ftp://files.evil.example/x",
+    "https://evil.example/`tick`",
+    "**https://evil.example**",
+]
+
+
+@pytest.mark.parametrize("text", LINKY)
+def test_user_text_never_becomes_a_link(text):
+    """remark-gfm (what Streamlit renders with) finds links in *text* nodes after escapes are
+    decoded; so no text node may hold a URL, a www. name or an e-mail address, and the whole input
+    must still be visible."""
+    import re
+
+    markdown_it = pytest.importorskip("markdown_it")
+    md = markdown_it.MarkdownIt("commonmark")
+    escaped = app.md_escape(text)
+    html = md.render(escaped)
+    assert "<a " not in html
+    gfm_autolink = re.compile(r"(https?://|www\.)[-.\w]+|[-.\w+]+@[-\w]+(\.[-\w]+)+|ftp://", re.I)
+    for token in md.parse(escaped):
+        for child in token.children or []:
+            if child.type == "text":
+                assert not gfm_autolink.search(child.content), (text, child.content)
+    assert _visible_text(md, escaped) == text.strip()
+
+
+def test_links_in_highlighted_glossary_text_stay_text():
+    import re
+
+    markdown_it = pytest.importorskip("markdown_it")
+    out = app.md_highlight("詳細は https://docs.aws.amazon.com/sagemaker/ を参照", ["sagemaker", "https"])
+    for token in markdown_it.MarkdownIt("commonmark").parse(out):
+        for child in token.children or []:
+            if child.type == "text":
+                assert not re.search(r"https?://|www\.", child.content), child.content
+
+
+def test_escaping_a_long_line_with_at_signs_is_linear():
+    import time
+
+    started = time.perf_counter()
+    app.md_escape(("a" * 5000 + "@") * 20)
+    assert time.perf_counter() - started < 2.0  # generous; quadratic would take far longer

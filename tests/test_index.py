@@ -49,7 +49,7 @@ def test_round_trip_finds_the_section_of_a_seed_phrase(built_config, embedder):
     index = GlossaryIndex.load(built_config.index_dir)
     assert index.manifest["chunk_count"] == len(index.chunks) == 35
     assert index.manifest["dim"] == 384
-    assert set(index.manifest["files"]) == {"aws_ml_glossary.ja.md"}
+    assert set(index.manifest["files"]) == {"aws_ml_glossary.ja.md", "aliases.yaml"}  # aliases are knowledge
     assert np.allclose(np.linalg.norm(index.vectors, axis=1), 1.0, atol=1e-4)
     top = _search(index, embedder, "イベントをルーティングする中央ハブ")[0]
     assert (top.chunk.term, top.chunk.section) == ("Amazon EventBridge", "主な特徴")
@@ -68,13 +68,15 @@ def test_one_bullet_edit_embeds_exactly_one_chunk(workspace, embedder, tmp_path)
     config = replace(workspace, cache_file=tmp_path / "own_cache.sqlite")
     first = CountingEmbedder(embedder)
     report = build_index(config, embedder_factory=lambda: first)
-    assert report.added == report.chunk_count == len(first.embedded) == 35
+    entries = sum(len(c.entries) for c in GlossaryIndex.load(config.index_dir).chunks)
+    # Every chunk and every entry: the entry vectors are stored with the index.
+    assert report.added == report.chunk_count == 35 and len(first.embedded) == 35 + entries
 
     _edit(config, OLD, NEW)
     counting = CountingEmbedder(embedder)
     report = build_index(config, embedder_factory=lambda: counting)
-    assert (report.changed, report.added, report.removed, report.embedded) == (1, 0, 0, 1)
-    assert len(counting.embedded) == 1 and "JSON形式のパターン" in counting.embedded[0]
+    assert (report.changed, report.added, report.removed, report.embedded) == (1, 0, 0, 2)  # its chunk, its entry
+    assert len(counting.embedded) == 2 and all("JSON形式のパターン" in t for t in counting.embedded)
 
     index = GlossaryIndex.load(config.index_dir)
     hit = _search(index, embedder, "JSON形式のパターンでイベントの属性を照合")[0]
@@ -204,3 +206,23 @@ def test_cli_builds_checks_and_reports_errors(workspace, embedder, tmp_path):
     (Path(workspace.knowledge_dir) / "bad.md").write_text("- **x**: y\n", encoding="utf-8")
     broken = _cli("--quiet", config=cfg)
     assert broken.returncode == 2 and "bad.md:1:" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_kill_9_during_full_builds_always_leaves_a_loadable_index(workspace, embedder, tmp_path):
+    """The attack run's 25 kill -9 during builds, in small: the index is always loadable after."""
+    import signal
+
+    build_index(workspace, embedder_factory=lambda: embedder)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(
+        f"knowledge_dir: {workspace.knowledge_dir}\naliases_file: {workspace.aliases_file}\n"
+        f"index_dir: {workspace.index_dir}\ncache_file: {workspace.cache_file}\n"
+        f"model:\n  name_or_path: {embedder.model_id}\n", encoding="utf-8")
+    for delay in (0.3, 1.5, 4.0):
+        proc = subprocess.Popen([sys.executable, "-m", "indexer", "--full", "--quiet", "--config", str(cfg)],
+                                cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)  # only the process this test started
+        proc.wait()
+        index = GlossaryIndex.load(workspace.index_dir)
+        assert len(index.chunks) == 35 and index.glossary is not None and index.entry_vectors is not None

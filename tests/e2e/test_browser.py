@@ -43,6 +43,17 @@ CHAT_INPUT = "[data-testid='stChatInput'] textarea"
 NAV = "[data-testid='stTopNavLink']"
 LATENCY = re.compile(r"timer\s*([\d.]+) 秒")  # the caption under an answer (the icon reads "timer")
 MESSAGE = "[data-testid='stChatMessage']"
+# The answer to the question just sent: message number ``num`` (the app keys each message
+# ``st-key-msg-<n>`` and draws only the latest turns in full), or, for an app that does not key
+# them, the ``pos``-th message on the page; answered once its latency line is shown.
+NEXT_ANSWER_JS = """([sel, pos, num]) => {
+    const keyed = document.querySelector('.st-key-msg-' + num);
+    const m = keyed || (document.querySelector('[class*="st-key-msg-"]') ? null : document.querySelectorAll(sel)[pos]);
+    // A rerun keeps the previous run's elements (stale) until it ends: wait for the run to end.
+    const idle = document.querySelector("[data-testid='stApp'][data-test-script-state='notRunning']");
+    return !!idle && !!m && /timer\\s*[\\d.]+ 秒/.test(m.innerText); }"""
+LAST_MESSAGE_NUMBER_JS = """() => Math.max(-1, ...[...document.querySelectorAll('[class*="st-key-msg-"]')]
+    .map(e => parseInt([...e.classList].find(c => c.startsWith('st-key-msg-')).slice(11))))"""
 
 # Outside CI a machine without Chromium skips (run `make browser`); in CI the set-up installs it,
 # so a missing browser must fail rather than quietly skip the only real-browser test.
@@ -107,17 +118,15 @@ def _ask(page, question: str) -> tuple[object, float]:
     answer (with the app's latency line) was visible."""
     messages = page.locator(MESSAGE)
     before = messages.count()
+    number = page.evaluate(LAST_MESSAGE_NUMBER_JS) + 2
     box = page.locator(CHAT_INPUT)
     box.fill(question)
     t0 = time.perf_counter()
     box.press("Enter")
     # Polled on every animation frame: expect()'s back-off (up to 1 s) would blur the measurement.
-    page.wait_for_function(
-        """([sel, n]) => { const m = document.querySelectorAll(sel)[n];
-                          return !!m && /timer\\s*[\\d.]+ 秒/.test(m.innerText); }""",
-        arg=[MESSAGE, before + 1], polling="raf", timeout=ANSWER_TIMEOUT)
+    page.wait_for_function(NEXT_ANSWER_JS, arg=[MESSAGE, before + 1, number], polling="raf", timeout=ANSWER_TIMEOUT)
     seconds = time.perf_counter() - t0
-    reply = messages.nth(before + 1)
+    reply = page.locator(f".st-key-msg-{number} {MESSAGE}")
     sync_api.expect(reply).to_contain_text(LATENCY)
     return reply, seconds
 
@@ -170,12 +179,13 @@ def test_per_question_latency(tab):
 
 def test_hostile_input_shows_as_text(tab):
     page = tab
-    hostile = "<script>alert(1)</script> **bold**"
+    hostile = "<script>alert(1)</script> **bold** https://evil.example/phish www.evil.example a@evil.example"
     reply, _ = _ask(page, hostile)
     user = page.locator(MESSAGE).nth(page.locator(MESSAGE).count() - 2)
     content = user.locator("[data-testid='stChatMessageContent']")
     assert hostile in content.inner_text()
     assert content.locator("script").count() == 0 and content.locator("strong").count() == 0
+    assert content.locator("a").count() == 0, "user text became a link"
     page.wait_for_timeout(500)
     assert DIALOGS == []
     user.scroll_into_view_if_needed()
@@ -275,6 +285,10 @@ def teardown_module(module):
     if later:
         TIMINGS["in_app_median_s"] = sorted(later)[len(later) // 2]
         TIMINGS["browser_median_s"] = sorted(q["browser_s"] for q in TIMINGS["questions"] if not q.get("first"))[len(later) // 2]
+    # Reported against issue 11's targets, never asserted: speed goals live in benchmarks.
+    TIMINGS["targets"] = {name: {"value": TIMINGS.get(name), "target_s": target,
+                                 "met": TIMINGS.get(name) is not None and TIMINGS[name] <= target}
+                          for name, target in (("startup_to_first_answer_s", 4.0), ("restart_to_first_answer_s", 4.0))}
     OUT.mkdir(exist_ok=True)
     (OUT / "e2e_timings.json").write_text(json.dumps(TIMINGS, ensure_ascii=False, indent=1), encoding="utf-8")
     print("\ne2e timings:", json.dumps(TIMINGS, ensure_ascii=False, indent=1))

@@ -1,0 +1,36 @@
+"""How an answered question is shown (the options marked right / chosen, the explanation with its
+glossary source): the quiz page and the mock exam's report show answers the same way."""
+from __future__ import annotations
+
+import streamlit as st
+
+from quiz import Question
+from quiz.scoring import QuestionResult
+
+from . import nav
+from .text import md_escape
+
+
+def options_markdown(r: QuestionResult) -> str:
+    lines = []
+    for j, o in enumerate(r.question.options):
+        you = "　← あなたの回答" if j in r.chosen else ""
+        if o.correct:
+            lines.append(f":green[:material/check: **{md_escape(o.text)}**]{you}")
+        elif j in r.chosen:
+            lines.append(f":red[:material/close: {md_escape(o.text)}]{you}")
+        else:
+            lines.append(f":gray[:material/remove:] {md_escape(o.text)}")
+    return "  \n".join(lines)
+
+
+def render_explanation(q: Question, uid: str) -> None:
+    st.markdown(md_escape(q.explanation))
+    src = q.source
+    st.caption(f"出典: {md_escape(src.term)} › {md_escape(src.section)}（{md_escape(src.file)}:{src.line}）")
+    wrong = [o for o in q.options if not o.correct and o.why]
+    if wrong:
+        st.markdown("**ほかの選択肢が誤りである理由**")
+        st.markdown("\n".join(f"- {md_escape(o.text)} — {md_escape(o.why)}" for o in wrong))
+    if st.button("用語集で確認", key=f"quiz-src-{uid}-{q.id}", icon=":material/menu_book:"):
+        nav.open_in_glossary(src.term, src.section, src.line)

@@ -1,0 +1,200 @@
+"""Load test: N real browser sessions chatting with one ``streamlit run app.py`` at once.
+
+    .venv/bin/python bench/bench_load.py [--sessions 20] [--questions 6] [--think 2.5 7.5]
+                                         [--long-chat 60] [--json out.json]
+
+Starts the app on a temporary workspace (index built by ``python -m indexer``), warms it with one
+question, then opens ``--sessions`` browser contexts in one Debian Chromium (Playwright, as
+tests/e2e does). Each session asks ``--questions`` questions, thinking a uniformly random
+2.5–7.5 s before each, and measures Enter → answer visible. Prints p50/p95 latency, server CPU
+seconds per question (from /proc: the server's user+system time over the run / questions
+answered), server RSS (peak of samples), errors. ``--long-chat N`` then has one session ask N
+questions back to back and prints server CPU per question for the first and last ten (flat means
+a long chat costs no more per question than a short one).
+
+Not a test: the figures depend on the machine and on what else runs on it.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+QUESTIONS = ["過学習とは何ですか？", "過学習を防ぐ方法は？", "SageMaker Debugger の主な機能は？",
+             "EventBridge は何に使いますか？", "TensorBoardの利点は？", "SageMaker Pipelines のステップの種類は？",
+             "イベントバスとは？", "早期停止とは？", "カレーの作り方を教えて", "What is EventBridge?"]
+CLOCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK  # utime + stime
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
+
+
+async def ask(page, question: str, timeout_ms: int) -> float:
+    """Enter → the new answer (with its latency line) visible. Messages are found by number
+    (``st-key-msg-<n>``) when the app keys them, else by position (the app before issue 13)."""
+    from tests.e2e.test_browser import CHAT_INPUT, LAST_MESSAGE_NUMBER_JS, MESSAGE, NEXT_ANSWER_JS
+
+    before = await page.locator(MESSAGE).count()
+    last = await page.evaluate(LAST_MESSAGE_NUMBER_JS)
+    box = page.locator(CHAT_INPUT)
+    await box.fill(question)
+    started = time.perf_counter()
+    await box.press("Enter")
+    await page.wait_for_function(NEXT_ANSWER_JS, arg=[MESSAGE, before + 1, last + 2], polling=100, timeout=timeout_ms)
+    return time.perf_counter() - started
+
+
+async def session(browser, url: str, n: int, think: tuple[float, float], rng: random.Random,
+                  latencies: list[float], errors: list[str], ready: list | None = None,
+                  go: asyncio.Event | None = None) -> None:
+    """Open the page (not measured: every session's first run draws the whole page), wait for
+    ``go``, then ask ``n`` questions with think time before each."""
+    from tests.e2e.test_browser import CHAT_INPUT
+
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    page = await context.new_page()
+    try:
+        try:
+            await page.goto(url, timeout=300_000)
+            await page.locator(CHAT_INPUT).wait_for(timeout=300_000)
+        except Exception as e:  # noqa: BLE001 — a session that never got the page is an error
+            errors.append(f"page load: {type(e).__name__}: {str(e)[:120]}")
+            n = 0
+        finally:
+            if ready is not None:
+                ready.append(1)
+        if go is not None:
+            await go.wait()
+        for _ in range(n):
+            await asyncio.sleep(rng.uniform(*think))
+            try:
+                latencies.append(await ask(page, rng.choice(QUESTIONS), 120_000))
+            except Exception as e:  # noqa: BLE001 — counted and reported
+                errors.append(f"{type(e).__name__}: {str(e)[:120]}")
+    finally:
+        await context.close()
+
+
+async def run(args, server) -> dict:
+    from playwright.async_api import async_playwright
+
+    from tests.e2e.test_browser import CHROMIUM, LAUNCH_ARGS
+
+    pid = server.proc.pid
+    out: dict = {"sessions": args.sessions, "think_s": list(args.think), "questions_per_session": args.questions}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        warm: list[float] = []
+        await session(browser, server.url, 1, (0, 0), random.Random(0), warm, [])  # model load, caches
+        latencies: list[float] = []
+        errors: list[str] = []
+        rss: list[float] = []
+        ready: list = []
+        go = asyncio.Event()
+        tasks = []
+        for i in range(args.sessions):  # learners arrive over a few seconds, not in one instant
+            tasks.append(asyncio.create_task(session(browser, server.url, args.questions, tuple(args.think),
+                                                     random.Random(i), latencies, errors, ready, go)))
+            await asyncio.sleep(0.5)
+        while len(ready) < args.sessions and not all(t.done() for t in tasks):
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(2.0)  # the last page's run finishes
+        cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+        go.set()
+
+        async def sample() -> None:
+            while True:
+                rss.append(rss_mib(pid))
+                await asyncio.sleep(1.0)
+
+        sampler = asyncio.create_task(sample())
+        await asyncio.gather(*tasks)
+        sampler.cancel()
+        cpu = cpu_seconds(pid) - cpu0
+        out.update(questions=len(latencies), wall_s=round(time.perf_counter() - t0, 1),
+                   p50_s=round(pct(latencies, 50), 2), p95_s=round(pct(latencies, 95), 2),
+                   cpu_per_question_s=round(cpu / max(1, len(latencies)), 3),
+                   rss_peak_mib=round(max(rss), 0), errors=len(errors), error_samples=errors[:3])
+        if args.long_chat:
+            out["long_chat"] = await long_chat(browser, server, args.long_chat)
+        await browser.close()
+    return out
+
+
+async def long_chat(browser, server, n: int) -> dict:
+    """One session, n questions back to back: server CPU per question, first ten vs last ten."""
+    from tests.e2e.test_browser import CHAT_INPUT
+
+    pid = server.proc.pid
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    page = await context.new_page()
+    await page.goto(server.url)
+    await page.locator(CHAT_INPUT).wait_for(timeout=180_000)
+    per_q, lat = [], []
+    for i in range(n):
+        c0 = cpu_seconds(pid)
+        lat.append(await ask(page, QUESTIONS[i % len(QUESTIONS)], 120_000))
+        await asyncio.sleep(0.5)  # let the rerun's tail (rendering after the answer) finish
+        per_q.append(cpu_seconds(pid) - c0)
+    await context.close()
+    return {"questions": n, "cpu_first10_s": round(statistics.mean(per_q[:10]), 3),
+            "cpu_last10_s": round(statistics.mean(per_q[-10:]), 3),
+            "latency_first10_s": round(statistics.mean(lat[:10]), 2), "latency_last10_s": round(statistics.mean(lat[-10:]), 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--questions", type=int, default=6, help="questions per session")
+    parser.add_argument("--think", type=float, nargs=2, default=(2.5, 7.5), metavar=("MIN", "MAX"))
+    parser.add_argument("--long-chat", type=int, default=0, metavar="N", help="then one session asks N questions")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+
+    import subprocess
+
+    from tests.e2e.test_browser import OUT, Server
+    from tests.e2e.workspace import project_model_path, write_workspace
+
+    OUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        config = write_workspace(Path(tmp), project_model_path())
+        server = Server(config, "bench_load_server.log")
+        build = subprocess.run([sys.executable, "-m", "indexer", "--quiet"], env=server.env, capture_output=True, text=True)
+        if build.returncode != 0:
+            sys.exit(build.stderr)
+        server.start()
+        try:
+            result = asyncio.run(run(args, server))
+        finally:
+            server.stop()
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
