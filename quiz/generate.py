@@ -101,11 +101,12 @@ def generator_for(resources_or_glossary, similarity=None) -> QuizGenerator:
         similarity = similarity or resources_or_glossary
         stored = getattr(resources_or_glossary, "aliases", None)  # what the index was built with
         config = getattr(resources_or_glossary, "config", None)
+        if config is not None:  # capabilities.yaml and the verdicts sit beside the glossary
+            knowledge_dir = config.knowledge_dir
         if stored is not None:
             extra = dict(stored.terms)
         elif config is not None:
             extra = load_extra_aliases(config.aliases_file, glossary)
-            knowledge_dir = config.knowledge_dir
     caps, review = knowledge_extras(knowledge_dir, glossary)
     for g, s, gen in _CACHE:  # an edit of capabilities.yaml or of the verdicts builds a new bank too
         if s is similarity and g == glossary and gen.caps == (caps or gen.caps) and gen.review == (review or gen.review):

@@ -112,7 +112,8 @@ def test_logged_in_user_is_the_learner(app_workspace):
     assert "ログイン" in [b.label for b in out.sidebar.button]
     assert not out.sidebar.get("selectbox") or "learner_pick" not in {s.key for s in out.sidebar.selectbox}
     user = _session("hana", auth={"is_logged_in": True, "email": "aiko@example.com", "name": "Aiko"})
-    assert "ログイン中: aiko" in sidebar_text(user)  # (escaped for Markdown)
+    # the address is shown as inline code: user text never becomes a mailto: link
+    assert "ログイン中: `aiko@example.com`" in sidebar_text(user)
     _quiz(user, 1, right=True)
     # The URL's ?user=hana is ignored once login is configured: the answers are aiko's.
     assert _history(app_workspace, "aiko@example.com").summary()["answered"] == 1
