@@ -281,54 +281,16 @@ def build_index(
     hashes = knowledge_hashes(config)
     manifest = read_manifest(index_dir)
     model_id = config.model_path
-    fresh = (
-        not full
-        and manifest is not None
-        and manifest.get("format") == FORMAT_VERSION
-        and manifest.get("files") == hashes
-        and manifest.get("model") == model_id
-        and manifest.get("chunk_ids") == [c.id for c in chunks]
-    )
-    if fresh:
-        try:
-            GlossaryIndex.load(index_dir)
-        except (IndexMissingError, IndexCorruptError):
-            fresh = False
-    if fresh:
+    if not full and _is_fresh(index_dir, manifest, hashes, model_id, chunks):
         progress(BuildProgress(Stage.UP_TO_DATE))
         return BuildReport(chunk_count=len(chunks), reused=len(chunks), up_to_date=True,
                            seconds=time.perf_counter() - started, index_dir=str(index_dir))
 
-    before = _previous_chunks(index_dir)
-    report = BuildReport(index_dir=str(index_dir), full=full)
-    for c in chunks:
-        if c.id not in before:
-            report.added += 1
-        elif before[c.id] != c.content_hash:
-            report.changed += 1
-        else:
-            report.reused += 0 if full else 1
-    report.removed = len(set(before) - {c.id for c in chunks})
-
-    cache = EmbeddingCache(config.cache_file)
-
-    def embed(texts: list[str]) -> np.ndarray:
-        progress(BuildProgress(Stage.LOADING_MODEL))
-        embedder = embedder_factory() if embedder_factory else _default_embedder(config)
-        out = []
-        step = max(1, config.model.batch_size)
-        for start in range(0, len(texts), step):
-            out.append(embedder.embed_passages(texts[start : start + step]))
-            done = min(len(texts), start + step)
-            progress(BuildProgress(Stage.EMBEDDING, done, len(texts)))
-        return np.vstack(out)
-
+    report = _count_changes(chunks, _previous_chunks(index_dir), index_dir, full)
     # Chunks and entries in one pass: entry vectors are stored with the index so that no answerer
     # ever embeds the glossary when it starts.
     texts = [c.text for c in chunks] + entry_passages(chunks)
-    all_vectors, report.embedded = embed_with_cache(texts, embed, None if full else cache, model_id, "passage")
-    if full:
-        cache.put_many(model_id, "passage", {text_hash(t): v for t, v in zip(texts, all_vectors)})
+    all_vectors, report.embedded = _embed_passages(config, texts, full, progress, embedder_factory)
     vectors, entry_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks):]
     progress(BuildProgress(Stage.WRITING))
 
@@ -344,6 +306,58 @@ def build_index(
     progress(BuildProgress(Stage.DONE))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _is_fresh(index_dir: Path, manifest: dict | None, hashes: dict, model_id: str, chunks: list[Chunk]) -> bool:
+    """The index on disk was built from exactly these files, model and chunks, and still loads."""
+    if not (manifest is not None
+            and manifest.get("format") == FORMAT_VERSION
+            and manifest.get("files") == hashes
+            and manifest.get("model") == model_id
+            and manifest.get("chunk_ids") == [c.id for c in chunks]):
+        return False
+    try:
+        GlossaryIndex.load(index_dir)
+    except (IndexMissingError, IndexCorruptError):
+        return False
+    return True
+
+
+def _count_changes(chunks: list[Chunk], before: dict[str, str], index_dir: Path, full: bool) -> BuildReport:
+    """Added / changed / reused / removed chunks against the previous build, for the report."""
+    report = BuildReport(index_dir=str(index_dir), full=full)
+    for c in chunks:
+        if c.id not in before:
+            report.added += 1
+        elif before[c.id] != c.content_hash:
+            report.changed += 1
+        else:
+            report.reused += 0 if full else 1
+    report.removed = len(set(before) - {c.id for c in chunks})
+    return report
+
+
+def _embed_passages(config: Config, texts: list[str], full: bool, progress: ProgressListener,
+                    embedder_factory: Callable[[], object] | None) -> tuple[np.ndarray, int]:
+    """Vectors for ``texts`` through the cache; the model is loaded only if some text is not cached.
+    A full build embeds everything again and refreshes the cache."""
+    cache = EmbeddingCache(config.cache_file)
+    model_id = config.model_path
+
+    def embed(batch_texts: list[str]) -> np.ndarray:
+        progress(BuildProgress(Stage.LOADING_MODEL))
+        embedder = embedder_factory() if embedder_factory else _default_embedder(config)
+        out = []
+        step = max(1, config.model.batch_size)
+        for start in range(0, len(batch_texts), step):
+            out.append(embedder.embed_passages(batch_texts[start : start + step]))
+            progress(BuildProgress(Stage.EMBEDDING, min(len(batch_texts), start + step), len(batch_texts)))
+        return np.vstack(out)
+
+    vectors, embedded = embed_with_cache(texts, embed, None if full else cache, model_id, "passage")
+    if full:
+        cache.put_many(model_id, "passage", {text_hash(t): v for t, v in zip(texts, vectors)})
+    return vectors, embedded
 
 
 @contextmanager

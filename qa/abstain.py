@@ -87,25 +87,34 @@ def decide(r: Retrieval, retriever: Retriever, th: Thresholds | None = None) -> 
         return Verdict(False, "no-specific-words", coverage, feats)
     if q.unknown_names:
         return Verdict(False, "unknown-name", coverage, feats)
-    names = [c for c in q.concepts if c.name]
-    others = [c for c in q.concepts if not c.name]
-    if names:
-        # A name the glossary only mentions in passing (S3, Lambda, Kinesis) must appear in one of
-        # the sections the answer would quote, together with something else the question asks.
-        # Several names may be spread over those sections ("MLOps の CI/CD": ユースケース + 概要).
-        holding_ids = [int(i) for i in r.order[: th.entry_pool] if any(c.terms & kw.chunk_terms[int(i)] for c in names)]
-        holding = [kw.chunk_terms[i] for i in holding_ids]
-        if not all(any(c.terms & t for t in holding) for c in names):
-            return Verdict(False, "name-not-in-answer", coverage, feats)
-        # Where the glossary does mention the name, so the "not found" message can point there.
-        feats["names"] = [c.label for c in names]
-        feats["mentioned_in"] = [f"{retriever.chunks[i].term} › {retriever.chunks[i].section}" for i in holding_ids]
-        if others and not any(c.terms & t for t in holding for c in others):
-            return Verdict(False, "only-names-match", coverage, feats)  # S3の料金
-        if not others and (not q.intents or q.intents[0] == "definition"):
-            return Verdict(False, "defines-other-name", coverage, feats)  # Kinesisとは
+    names_verdict = _names_verdict(r, retriever, th, coverage, feats)
+    if names_verdict is not None:
+        return names_verdict
     if coverage >= th.coverage:
         return Verdict(True, "coverage", coverage, feats)
     if agree and coverage >= th.coverage_agree:
         return Verdict(True, "coverage+agreement", coverage, feats)
     return Verdict(False, "low-coverage", coverage, feats)
+
+
+def _names_verdict(r: Retrieval, retriever: Retriever, th: Thresholds, coverage: float, feats: dict) -> Verdict | None:
+    """A name the glossary only mentions in passing (S3, Lambda, Kinesis) must appear in one of
+    the sections the answer would quote, together with something else the question asks; several
+    names may be spread over those sections ("MLOps の CI/CD": ユースケース + 概要). None: no objection."""
+    q, kw = r.query, retriever.keyword
+    names = [c for c in q.concepts if c.name]
+    others = [c for c in q.concepts if not c.name]
+    if not names:
+        return None
+    holding_ids = [int(i) for i in r.order[: th.entry_pool] if any(c.terms & kw.chunk_terms[int(i)] for c in names)]
+    holding = [kw.chunk_terms[i] for i in holding_ids]
+    if not all(any(c.terms & t for t in holding) for c in names):
+        return Verdict(False, "name-not-in-answer", coverage, feats)
+    # Where the glossary does mention the name, so the "not found" message can point there.
+    feats["names"] = [c.label for c in names]
+    feats["mentioned_in"] = [f"{retriever.chunks[i].term} › {retriever.chunks[i].section}" for i in holding_ids]
+    if others and not any(c.terms & t for t in holding for c in others):
+        return Verdict(False, "only-names-match", coverage, feats)  # S3の料金
+    if not others and (not q.intents or q.intents[0] == "definition"):
+        return Verdict(False, "defines-other-name", coverage, feats)  # Kinesisとは
+    return None
