@@ -12,10 +12,10 @@ import streamlit as st
 from app_shared.context import AppContext, load_context
 from app_shared.learner import flush_kept, open_learner_history, render_learner_summary, render_my_data, save_notice
 from app_shared.problems import render_problem
-from app_shared.question_view import options_markdown, render_explanation
+from app_shared.question_view import render_scored
 from app_shared.quiz_stats import render_quiz_stats
 from app_shared.rebuild import FlashKind, flash
-from app_shared.text import MARK_RIGHT, MARK_SKIPPED, MARK_WRONG, md_escape
+from app_shared.text import md_escape
 from quiz import QUESTION_TYPES, Question, QuizError
 from quiz.generate import build_quiz, generator_for
 from quiz.history import History, HistoryError, ReviewItem
@@ -161,15 +161,7 @@ def render_quiz_result(quiz: dict) -> None:
     c1.metric("得点", f"{result.n_right} / {result.total}")
     c2.metric("正答率", f"{result.accuracy:.0%}")
     c3.metric("不正解", f"{len(result.wrong)} 問")
-    for i, r in enumerate(result.results, start=1):
-        q = r.question
-        mark = MARK_RIGHT if r.is_correct else (MARK_SKIPPED if not r.answered else MARK_WRONG)
-        with st.container(border=True):
-            st.markdown(f"**問 {i}：{mark}** · {md_escape(QUESTION_TYPES.get(q.type, q.type))} · {md_escape(q.topic)}")
-            st.markdown(md_escape(q.stem))
-            st.markdown(options_markdown(r))
-            with st.expander("解説", expanded=not r.is_correct):
-                render_explanation(q, quiz["uid"])
+    render_scored(result, quiz["uid"])
     c1, c2 = st.columns(2)
     c1.button("新しいクイズ", key=f"new-{quiz['uid']}", on_click=end_quiz, icon=":material/add:", width="stretch",
               type="primary")

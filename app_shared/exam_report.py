@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from quiz import QUESTION_TYPES
 from quiz import exam as mock
 from quiz.history import MockExam
 
-from .question_view import options_markdown, render_explanation
-from .text import MARK_RIGHT, MARK_SKIPPED, MARK_WRONG, md_escape
+from .question_view import render_scored
+from .text import md_escape
 
 REPORT_KEY = "exam_report"  # the id of the finished exam whose report this session shows
 PAST_SHOWN = 10
@@ -45,15 +44,7 @@ def render_report(generator, exam: MockExam) -> None:
         st.caption(f"{report.retired} 問は用語集の変更で出題できなくなったため、採点から除きました。")
     st.markdown("**解説**")
     result = mock.results_of(generator, exam)
-    for i, r in enumerate(result.results, start=1):
-        q = r.question
-        mark = MARK_RIGHT if r.is_correct else (MARK_SKIPPED if not r.answered else MARK_WRONG)
-        with st.container(border=True):
-            st.markdown(f"**問 {i}：{mark}** · {md_escape(QUESTION_TYPES.get(q.type, q.type))} · {md_escape(q.topic)}")
-            st.markdown(md_escape(q.stem))
-            st.markdown(options_markdown(r))
-            with st.expander("解説", expanded=not r.is_correct):
-                render_explanation(q, f"exam{exam.id}")
+    render_scored(result, f"exam{exam.id}")
     st.button("新しい模擬試験", key=f"exam-new-{exam.id}", on_click=close_report, icon=":material/add:", type="primary")
 
 

@@ -8,7 +8,10 @@ from quiz import Question
 from quiz.scoring import QuestionResult
 
 from . import nav
-from .text import md_escape
+from quiz import QUESTION_TYPES
+from quiz.scoring import QuizResult
+
+from .text import MARK_RIGHT, MARK_SKIPPED, MARK_WRONG, md_escape
 
 
 def options_markdown(r: QuestionResult) -> str:
@@ -34,3 +37,17 @@ def render_explanation(q: Question, uid: str) -> None:
         st.markdown("\n".join(f"- {md_escape(o.text)} — {md_escape(o.why)}" for o in wrong))
     if st.button("用語集で確認", key=f"quiz-src-{uid}-{q.id}", icon=":material/menu_book:"):
         nav.open_in_glossary(src.term, src.section, src.line)
+
+
+def render_scored(result: QuizResult, uid: str) -> None:
+    """Each question after scoring, with its mark, the options and the explanation (open when
+    wrong): one layout for the quiz's result and the mock exam's report."""
+    for i, r in enumerate(result.results, start=1):
+        q = r.question
+        mark = MARK_RIGHT if r.is_correct else (MARK_SKIPPED if not r.answered else MARK_WRONG)
+        with st.container(border=True):
+            st.markdown(f"**問 {i}：{mark}** · {md_escape(QUESTION_TYPES.get(q.type, q.type))} · {md_escape(q.topic)}")
+            st.markdown(md_escape(q.stem))
+            st.markdown(options_markdown(r))
+            with st.expander("解説", expanded=not r.is_correct):
+                render_explanation(q, uid)

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, child_json, print_comparison, run_module, runtimes_to_compare, write_config  # noqa: E402
+from common import child_json, print_comparison, run_module, runtimes_to_compare, write_config  # noqa: E402
 
 from indexer.config import load_config  # noqa: E402
 

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from indexer.config import Config, load_config  # noqa: E402
+from indexer.config import Config  # noqa: E402
 
 REFERENCE = "sentence-transformers"  # the runtime before issue 11, and the one any model can use
 

@@ -78,7 +78,7 @@ def load_generator(config_path: str | None = None):
 def _new_generator(config, resources, extra=None):
     """The bank with its knowledge: aliases, capabilities.yaml and the reviewers' verdicts (a
     malformed one raises CapabilitiesError, a KnowledgeError naming file:line)."""
-    from .generate import QuizGenerator, knowledge_extras, load_extra_aliases
+    from .generate import QuizGenerator, knowledge_extras
 
     glossary = resources.glossary
     extra = extra if extra is not None else quiz_aliases(resources)
@@ -379,7 +379,7 @@ def _run(args: argparse.Namespace, inp: TextIO, out: TextIO, generator) -> int:
 
     from indexer.config import load_config
 
-    from .generate import load_extra_aliases, resolve_topics, resolve_types
+    from .generate import resolve_topics, resolve_types
     from .history import HistoryUnavailableError, LearnerNameError
     from .names import term_aliases
 
