@@ -16,6 +16,7 @@ from .aliases import AliasTable, Mention
 from .intent import detect_intents
 from .keyword import KeywordIndex, term_tag
 from .tokenize import GENERIC, STOPWORDS, Token, Tokenizer, fold
+from .variants import Variants
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _UPPER = re.compile(r"[A-Z]")
@@ -43,6 +44,7 @@ class QueryAnalysis:
     # The query without the words that name a term: once the term is known, "Debugger" inside
     # a bullet says nothing about whether that bullet answers "Debuggerの利点は？".
     focus_terms: list[str] = field(default_factory=list)
+    repairs: list[tuple[str, str]] = field(default_factory=list)  # (as typed, as searched): TensorBorad → TensorBoard
 
     @property
     def unknown_names(self) -> list[str]:
@@ -61,8 +63,13 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: KeywordIndex) -> QueryAnalysis:
+def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: KeywordIndex,
+            variants: Variants | None = None) -> QueryAnalysis:
     norm = unicodedata.normalize("NFKC", text)
+    repairs: list[tuple[str, str]] = []
+    if variants is not None:
+        norm, repairs = variants.repair(norm)
+        text = norm if repairs else text
     folded = norm.lower()
     if len(folded) != len(norm):  # rare letters whose lower case is longer: give up on case
         norm = folded
@@ -125,4 +132,5 @@ def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: Keywo
     for surface, (cterms, name) in groups.items():
         add(surface, cterms, name)
 
-    return QueryAnalysis(text, folded, mentions, terms, detect_intents(folded), tokens, query_terms, concepts, focus_terms)
+    return QueryAnalysis(text, folded, mentions, terms, detect_intents(folded), tokens, query_terms, concepts,
+                         focus_terms, repairs)

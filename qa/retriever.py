@@ -17,7 +17,8 @@ from .fusion import max_by_group, ranks, rrf
 from .intent import prior, section_kinds
 from .keyword import KeywordIndex
 from .query import QueryAnalysis, analyze
-from .tokenize import Tokenizer, get_tokenizer
+from .tokenize import STOPWORDS, Tokenizer, get_tokenizer
+from .variants import build_variants
 
 MODES = ("dense", "keyword", "fusion", "hybrid")
 
@@ -74,9 +75,11 @@ class Retriever:
         self.heading_terms = [set(self.tokenizer.terms(f"{c.term} {c.section}")) for c in self.chunks]
         self.section_terms = [set(self.tokenizer.terms(c.section)) for c in self.chunks]
         self.n = len(self.chunks)
+        self.variants = build_variants(self.aliases, [c.text for c in self.chunks], self.keyword.entry_tokens,
+                                       self.tokenizer, STOPWORDS)
 
     def analyze(self, text: str) -> QueryAnalysis:
-        return analyze(text, self.tokenizer, self.aliases, self.keyword)
+        return analyze(text, self.tokenizer, self.aliases, self.keyword, self.variants)
 
     def heading_hits(self, query: QueryAnalysis) -> np.ndarray:
         """How many of the question's words a section's heading holds (a field weight, as in
