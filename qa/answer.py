@@ -111,7 +111,8 @@ def pick_entries(r: Retrieval, retriever: Retriever, k: int, pool: int = 3) -> l
         score = score - 0.3 * np.array([retriever.chunks[kw.entry_refs[e].chunk].kind == "intro" for e in cand])
     if definition:
         # Lead with the intro of the term asked about: the glossary's own definition.
-        term = r.query.terms[0] if r.query.terms else retriever.chunks[sections[0]].term
+        top_term = retriever.chunks[sections[0]].term
+        term = top_term if top_term in r.query.terms or not r.query.terms else r.query.terms[0]
         intro = next((i for i, c in enumerate(retriever.chunks) if c.term == term and c.section == INTRO), None)
         if intro is not None:
             for ei, ref in enumerate(kw.entry_refs):

@@ -3,14 +3,24 @@ evaluation share, so what is measured is what users get."""
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .abstain import Thresholds, Verdict, decide
+from .calibrate import Calibrated, features, load_models
 from .answer import Answer, citations, compose, pick_entries
-from .clean import clean_question
+from .clean import CleanQuestion, clean_question
+from .intent import detect_intents
 from .query import QueryAnalysis
 from .retriever import Params, Retrieval, Retriever
+from .shape import Shape, history_texts, parse
+from .tokenize import fold
+
+# A follow-up this short with no term of its own ("利点は？", "how do I stop it?") is about the
+# term the conversation was about, even without その/それ/it.
+SHORT_FOLLOWUP = 20
+CHOICE_BONUS = 1.0  # lifts the best-supported candidate's sections above every other section
 
 MSG_EMPTY = "質問を入力してください。用語の名前（例: 過学習、EventBridge）や知りたいこと（特徴、利点、使い方など）を書くと探せます。"
 
@@ -48,47 +58,158 @@ def not_found_message(verdict: Verdict, suggestions: list[str]) -> str:
     return head + ("\n" + tail + " " + "、".join(suggestions) if suggestions else "")
 
 
+@dataclass
+class Prepared:
+    """A question read for retrieval: what is searched, and what the conversation and the
+    question's shape add (the term carried over, the candidates among choices, the compared terms)."""
+
+    clean: CleanQuestion
+    shape: Shape
+    query: QueryAnalysis
+    carried: str | None = None  # term taken from the conversation for a follow-up
+    candidates: list[str] = field(default_factory=list)  # glossary terms named by pasted choices
+    compared: list[str] = field(default_factory=list)  # terms a comparison names (two or more)
+
+
 class Answerer:
     """Holds the per-index state (BM25, entry vectors, aliases); ``ask`` is thread-safe."""
 
-    def __init__(self, resources, params: Params | None = None, thresholds: Thresholds | None = None):
+    def __init__(self, resources, params: Params | None = None, thresholds: Thresholds | None = None,
+                 calibrated: dict[str, Calibrated] | None = None):
         self.resources = resources
         self.config = resources.config
         self.retriever = Retriever(resources, params)
         self.thresholds = thresholds or Thresholds()
+        self.calibrated = load_models() if calibrated is None else calibrated
         self._lock = threading.Lock()  # the model and Sudachi are shared; one question at a time
 
     @property
     def default_k(self) -> int:
         return max(1, int(self.config.qa.top_k))
 
-    def run(self, text: str, mode: str = "hybrid", qvec: np.ndarray | None = None,
-            query: QueryAnalysis | None = None) -> tuple[Retrieval, Verdict]:
-        """Retrieval and verdict for an already-cleaned question (the evaluation calls this per mode)."""
-        query = query or self.retriever.analyze(text)
+    def terms_in(self, text: str) -> list[str]:
+        """Glossary terms a text names, by any alias or spelling (kana, misspelt)."""
+        repaired, _ = self.retriever.variants.repair(fold(text))
+        return self.retriever.aliases.terms_in(fold(repaired))
+
+    def carried_term(self, history) -> str | None:
+        """The term the conversation is about: the latest user turn naming one, else the latest
+        answer naming one."""
+        turns = history_texts(history)
+        for wanted in ("user", None):
+            for role, text in reversed(turns):
+                if wanted and role != wanted:
+                    continue
+                named = self.terms_in(text)
+                if named:
+                    return named[0]
+        return None
+
+    def prepare(self, question: str, history=None) -> Prepared:
+        """Clean, read the shape, resolve a follow-up, and analyse what is to be searched."""
+        clean = clean_question(question, self.config.qa.max_question_chars)
+        shape = parse(clean.search)
+        query = self.retriever.analyze(shape.stem)
+        carried = None
+        if history and not query.terms and not query.unknown_names and (
+                shape.refers_back or len(shape.stem) <= SHORT_FOLLOWUP):
+            carried = self.carried_term(history)
+            if carried:
+                query = self.retriever.analyze(f"{carried} {shape.stem}")
+        if shape.long:  # the scenario says what it is about; the question what kind of answer
+            asked = detect_intents(fold(f"{shape.question} {shape.constraint}"))
+            if asked:
+                query.intents = asked
+        candidates = list(dict.fromkeys(t for c in shape.choices for t in self.terms_in(c)))
+        compared = query.terms if shape.comparison and len(query.terms) >= 2 else []
+        return Prepared(clean, shape, query, carried, candidates, list(compared))
+
+    def run(self, text: str | Prepared, mode: str = "hybrid", qvec: np.ndarray | None = None,
+            query: QueryAnalysis | None = None, calibrated: bool = True) -> tuple[Retrieval, Verdict]:
+        """Retrieval and verdict for a prepared (or already-cleaned) question; the evaluation calls
+        this once per mode with the question's vector computed once."""
+        prep = text if isinstance(text, Prepared) else None
+        if query is None:
+            query = prep.query if prep else self.retriever.analyze(text)
         if query.empty:
             r = Retrieval(query, mode, np.zeros(self.retriever.n), np.arange(self.retriever.n))
             return r, Verdict(False, "empty")
         r = self.retriever.retrieve(query, mode, qvec)
+        if prep is not None and mode != "dense":
+            self._shape_ranking(r, prep)
         r.extras["top_is_intro"] = self.retriever.chunks[r.top].kind == "intro"
-        return r, decide(r, self.retriever, self.thresholds)
+        verdict = decide(r, self.retriever, self.thresholds)
+        if prep is not None and not verdict.found and (prep.candidates or prep.compared) and not query.unknown_names:
+            verdict = Verdict(True, "choices-name-term" if prep.candidates else "compares-terms",
+                              verdict.coverage, verdict.features)
+        model = self.calibrated.get(mode) if calibrated else None
+        if model is not None:
+            verdict = self.calibrate(model, r, prep, verdict)
+        return r, verdict
 
-    def answer_from(self, question: str, r: Retrieval, verdict: Verdict, k: int, notice: str | None = None) -> Answer:
+    @staticmethod
+    def calibrate(model: Calibrated, r: Retrieval, prep: Prepared | None, rules: Verdict) -> Verdict:
+        """The fitted model decides; the rules' reason stays when both agree (it explains a refusal)."""
+        feats = features(r, prep, rules)
+        p = model.probability(feats)
+        found = p >= model.threshold
+        reason = rules.reason if found == rules.found else ("calibrated" if found else "calibrated-low")
+        return Verdict(found, reason, rules.coverage, {**rules.features, "p_in_scope": round(p, 4)})
+
+    def _term_mask(self, term: str) -> np.ndarray:
+        return np.array([c.term == term for c in self.retriever.chunks])
+
+    def _shape_ranking(self, r: Retrieval, prep: Prepared) -> None:
+        """Choices: the candidate whose sections the stem supports best goes first. Comparison:
+        each compared term's best section comes first, in the order they were named."""
+        if prep.candidates:
+            support = {t: float(r.scores[self._term_mask(t)].max(initial=-1e9)) for t in prep.candidates}
+            best = max(support, key=support.get)
+            r.extras["chosen"] = best
+            r.scores = r.scores + CHOICE_BONUS * self._term_mask(best)
+        if prep.compared:
+            lift = np.zeros(self.retriever.n)
+            for rank, term in enumerate(prep.compared):
+                mask = self._term_mask(term)
+                best = int(np.argmax(np.where(mask, r.scores, -np.inf)))
+                lift[best] = 2.0 - 0.1 * rank
+            r.scores = r.scores + lift
+        r.order = np.argsort(-r.scores, kind="stable")
+
+    def _picks(self, r: Retrieval, k: int, compared: list[str]):
+        if not compared:
+            return pick_entries(r, self.retriever, k)
+        picks = []  # each side from its own sections, so both are quoted and cited
+        per_side = max(2, k // len(compared))
+        for term in compared:
+            mask = self._term_mask(term)
+            scores = np.where(mask, r.scores, r.scores.min() - 1.0)
+            side = Retrieval(r.query, r.mode, scores, np.argsort(-scores, kind="stable"), r.dense_chunk,
+                             r.dense_entry, r.bm25_chunk, r.bm25_entry, dict(r.extras))
+            picks += pick_entries(side, self.retriever, per_side, pool=2)
+        return picks
+
+    def answer_from(self, question: str, r: Retrieval, verdict: Verdict, k: int, notice: str | None = None,
+                    compared: list[str] | None = None) -> Answer:
         if verdict.reason == "empty":
             return Answer(question, False, "", [], [], MSG_EMPTY, notice, verdict.reason)
         suggestions = _suggest(r, self.retriever)
         if not verdict.found:
             return Answer(question, False, "", [], suggestions, not_found_message(verdict, suggestions), notice, verdict.reason)
-        cites = citations(r, self.retriever, pick_entries(r, self.retriever, k))
+        cites = citations(r, self.retriever, self._picks(r, k, compared or []))
         return Answer(question, True, compose(cites), cites, suggestions, "", notice, verdict.reason)
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """Never raises on user input: empty, huge, hostile or foreign questions all get an Answer."""
+    def ask(self, question: str, k: int | None = None, history=None) -> Answer:
+        """Never raises on user input: empty, huge, hostile or foreign questions all get an Answer.
+
+        ``history`` is the conversation so far (earlier questions as strings, or chat messages
+        ``{"role", "content"}``), oldest first: a follow-up such as 「その利点は？」 is about the
+        term the conversation was about."""
         k = self.default_k if k is None else max(1, min(int(k), 20))
-        q = clean_question(question, self.config.qa.max_question_chars)
         with self._lock:
-            r, verdict = self.run(q.search)
-            return self.answer_from(q.text, r, verdict, k, q.notice)
+            prep = self.prepare(question, history)
+            r, verdict = self.run(prep)
+            return self.answer_from(prep.clean.text, r, verdict, k, prep.clean.notice, prep.compared)
 
 
 def build_answerer(resources, params: Params | None = None, thresholds: Thresholds | None = None) -> Answerer:

@@ -1,0 +1,146 @@
+"""Answer or abstain as a *calibrated* decision: a logistic regression over evidence features.
+
+Hand-set thresholds on word coverage refuse long and English questions (many of their words are
+not in the glossary although both retrievers rank the right section first) and answer near misses
+(a covered term, an uncovered fact). A small model weighs all the evidence at once and is fitted on
+the development set, with its operating point chosen out-of-fold (python -m qa.eval --fit).
+
+The fitted model is a JSON file under version control (qa/abstain_model.json): per retriever
+mode, the feature names, the standardisation, the coefficients, the intercept and the threshold.
+Reading it needs numpy only; fitting needs scikit-learn.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MODEL_FILE = Path(__file__).resolve().parent / "abstain_model.json"
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+FEATURES = (
+    "rules_found",  # the evidence rules (qa/abstain.py) would answer
+    "names_term",  # the question (or the conversation, or a choice) names a glossary term
+    "n_unknown_names",  # names the glossary never uses (Redshift, Rust)
+    "known_share",  # share of the question's content words the glossary uses anywhere
+    "n_concepts",
+    "coverage",  # idf-weighted share of content words in the best section or entry
+    "chunk_coverage",
+    "dense_top", "dense_margin", "dense_z",  # cosine of the best section, its lead, its z-score
+    "bm25_top", "bm25_entry_top",  # log(1 + best BM25) at section and entry grain
+    "fused_top", "fused_margin",  # the mode's own final score and its lead
+    "agree",  # dense and keyword put the same term first
+    "log_chars", "latin_share", "long", "choices", "comparison", "carried",
+)
+
+
+def features(r, prep, verdict) -> dict[str, float]:
+    """Evidence for one question's retrieval in one mode (numbers only, every key in FEATURES)."""
+    q = r.query
+    f = verdict.features
+    concepts = q.concepts
+    text = prep.shape.stem if prep is not None else q.text
+    out = dict.fromkeys(FEATURES, 0.0)
+    out["rules_found"] = float(verdict.found)
+    out["names_term"] = float(bool(q.terms) or bool(prep and (prep.candidates or prep.compared)))
+    out["n_unknown_names"] = float(len(q.unknown_names))
+    out["known_share"] = sum(c.known for c in concepts) / len(concepts) if concepts else 0.0
+    out["n_concepts"] = float(min(len(concepts), 10))
+    out["coverage"] = float(verdict.coverage)
+    out["chunk_coverage"] = float(f.get("chunk_coverage", 0.0))
+    if r.dense_chunk is not None:
+        d = np.sort(r.dense_chunk)[::-1]
+        out["dense_top"] = float(d[0])
+        out["dense_margin"] = float(d[0] - d[1]) if len(d) > 1 else 0.0
+        out["dense_z"] = float((d[0] - d.mean()) / (d.std() + 1e-6))
+    if r.bm25_chunk is not None:
+        out["bm25_top"] = math.log1p(float(r.bm25_chunk.max()))
+        out["bm25_entry_top"] = math.log1p(float(r.bm25_entry.max())) if r.bm25_entry is not None and len(r.bm25_entry) else 0.0
+    s = np.sort(r.scores)[::-1]
+    out["fused_top"] = float(s[0]) if len(s) else 0.0
+    out["fused_margin"] = float(s[0] - s[1]) if len(s) > 1 else 0.0
+    out["agree"] = float(bool(f.get("agree")))
+    out["log_chars"] = math.log1p(len(text))
+    letters = len(_ASCII_LETTER.findall(text))
+    out["latin_share"] = letters / max(1, letters + len(_JAPANESE.findall(text)))
+    if prep is not None:
+        out["long"] = float(prep.shape.long)
+        out["choices"] = float(bool(prep.shape.choices))
+        out["comparison"] = float(prep.shape.comparison)
+        out["carried"] = float(prep.carried is not None)
+    return out
+
+
+def vector(feats: dict[str, float], names=FEATURES) -> np.ndarray:
+    return np.array([feats.get(n, 0.0) for n in names], dtype=np.float64)
+
+
+@dataclass
+class Calibrated:
+    """One mode's fitted model: p(in scope) = σ(w · (x − mean) / scale + b); answer when p ≥ threshold."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+
+    def probability(self, feats: dict[str, float]) -> float:
+        x = (vector(feats, self.names) - self.mean) / self.scale
+        return float(1.0 / (1.0 + math.exp(-(float(self.coef @ x) + self.intercept))))
+
+    def to_json(self) -> dict:
+        return {"features": list(self.names), "mean": self.mean.round(6).tolist(),
+                "scale": self.scale.round(6).tolist(), "coef": self.coef.round(6).tolist(),
+                "intercept": round(self.intercept, 6), "threshold": round(self.threshold, 4)}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Calibrated":
+        return cls(tuple(d["features"]), np.array(d["mean"], float), np.array(d["scale"], float),
+                   np.array(d["coef"], float), float(d["intercept"]), float(d["threshold"]))
+
+
+def fit(X: np.ndarray, y: np.ndarray, C: float = 0.5) -> Calibrated:
+    """Standardise, then an L2 logistic regression with balanced classes (few out-of-scope items)."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
+    model.fit((X - mean) / scale, y)
+    return Calibrated(FEATURES, mean, scale, model.coef_[0].copy(), float(model.intercept_[0]), 0.5)
+
+
+def choose_threshold(p: np.ndarray, y: np.ndarray) -> float:
+    """The operating point: the probability cut that maximises the *worse* of the two rates
+    (in-scope answered, out-of-scope refused), ties broken by their sum: neither error is free."""
+    best, best_key = 0.5, (-1.0, -1.0)
+    for t in np.unique(np.concatenate([np.linspace(0.05, 0.95, 91), p])):
+        answered = float(np.mean(p[y == 1] >= t)) if (y == 1).any() else 1.0
+        refused = float(np.mean(p[y == 0] < t)) if (y == 0).any() else 1.0
+        key = (min(answered, refused), answered + refused)
+        if key > best_key:
+            best, best_key = float(t), key
+    return best
+
+
+def load_models(path: str | Path = MODEL_FILE) -> dict[str, Calibrated]:
+    """Mode → fitted model; {} when there is no file (the evidence rules decide alone)."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {mode: Calibrated.from_json(d) for mode, d in raw.get("modes", {}).items()}
+
+
+def save_models(models: dict[str, Calibrated], meta: dict, path: str | Path = MODEL_FILE) -> None:
+    data = {"about": "p(in scope) per retriever mode; fitted by python -m qa.eval --fit", **meta,
+            "modes": {m: c.to_json() for m, c in models.items()}}
+    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
