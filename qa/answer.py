@@ -118,6 +118,9 @@ def pick_entries(r: Retrieval, retriever: Retriever, k: int, pool: int = 3) -> l
             for ei, ref in enumerate(kw.entry_refs):
                 if ref.chunk == intro and len(chosen) < k:
                     chosen.append(Pick(ei, float(score[cand == ei][0]) if ei in cand else 2.0))
+    lead = r.extras.get("lead_entry")
+    if lead is not None and not chosen and lead in cand:
+        chosen.append(Pick(int(lead), float(score[cand == lead][0])))  # the pasted choice the glossary supports
     seen_text = {retriever.chunks[kw.entry_refs[p.entry].chunk].entries[kw.entry_refs[p.entry].entry].text for p in chosen}
     order = [int(i) for i in np.argsort(-score, kind="stable")]
     for i in order:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .abstain import Thresholds, Verdict, decide
+from .abstain import Thresholds, Verdict, _coverage, decide
 from .calibrate import Calibrated, features, load_models
 from .answer import Answer, citations, compose, pick_entries
 from .clean import CleanQuestion, clean_question
@@ -68,7 +68,14 @@ class Prepared:
     query: QueryAnalysis
     carried: str | None = None  # term taken from the conversation for a follow-up
     candidates: list[str] = field(default_factory=list)  # glossary terms named by pasted choices
+    choice_queries: list[QueryAnalysis] = field(default_factory=list)  # each pasted choice, analysed
     compared: list[str] = field(default_factory=list)  # terms a comparison names (two or more)
+
+
+def _unit(values: np.ndarray) -> np.ndarray:
+    """Min–max to 0..1, so a section score and an entry cosine can be added."""
+    lo, hi = float(values.min()), float(values.max())
+    return (values - lo) / (hi - lo) if hi - lo > 1e-9 else np.zeros_like(values, dtype=np.float64)
 
 
 class Answerer:
@@ -111,18 +118,24 @@ class Answerer:
         shape = parse(clean.search)
         query = self.retriever.analyze(shape.stem)
         carried = None
-        if history and not query.terms and not query.unknown_names and (
-                shape.refers_back or len(shape.stem) <= SHORT_FOLLOWUP):
+        # A follow-up: no term of its own and short or pointing back (「その利点は？」), or pointing
+        # back while naming another term (「それを EventBridge から起動できる？」: both are meant).
+        if history and not query.unknown_names and (
+                (not query.terms and (shape.refers_back or len(shape.stem) <= SHORT_FOLLOWUP))
+                or (query.terms and shape.refers_back)):
             carried = self.carried_term(history)
-            if carried:
+            if carried and carried not in query.terms:
                 query = self.retriever.analyze(f"{carried} {shape.stem}")
+            else:
+                carried = None
         if shape.long:  # the scenario says what it is about; the question what kind of answer
             asked = detect_intents(fold(f"{shape.question} {shape.constraint}"))
             if asked:
                 query.intents = asked
-        candidates = list(dict.fromkeys(t for c in shape.choices for t in self.terms_in(c)))
+        choice_queries = [self.retriever.analyze(c) for c in shape.choices]
+        candidates = list(dict.fromkeys(t for c in choice_queries for t in c.terms))
         compared = query.terms if shape.comparison and len(query.terms) >= 2 else []
-        return Prepared(clean, shape, query, carried, candidates, list(compared))
+        return Prepared(clean, shape, query, carried, candidates, choice_queries, list(compared))
 
     def run(self, text: str | Prepared, mode: str = "hybrid", qvec: np.ndarray | None = None,
             query: QueryAnalysis | None = None, calibrated: bool = True) -> tuple[Retrieval, Verdict]:
@@ -139,8 +152,9 @@ class Answerer:
             self._shape_ranking(r, prep)
         r.extras["top_is_intro"] = self.retriever.chunks[r.top].kind == "intro"
         verdict = decide(r, self.retriever, self.thresholds)
-        if prep is not None and not verdict.found and (prep.candidates or prep.compared) and not query.unknown_names:
-            verdict = Verdict(True, "choices-name-term" if prep.candidates else "compares-terms",
+        if prep is not None and not verdict.found and (prep.candidates or prep.compared or "lead_entry" in r.extras) \
+                and not query.unknown_names:
+            verdict = Verdict(True, "compares-terms" if prep.compared else "choices-in-glossary",
                               verdict.coverage, verdict.features)
         model = self.calibrated.get(mode) if calibrated else None
         if model is not None:
@@ -159,20 +173,48 @@ class Answerer:
     def _term_mask(self, term: str) -> np.ndarray:
         return np.array([c.term == term for c in self.retriever.chunks])
 
+    def _choice_entries(self, choice: QueryAnalysis) -> np.ndarray:
+        """Entries a pasted choice points at: every entry of a glossary term it names, else the
+        entries holding all of its content words (ホールドアウトテスト, Model Monitor)."""
+        kw = self.retriever.keyword
+        if choice.terms:
+            chunks = {i for i, c in enumerate(self.retriever.chunks) if c.term in choice.terms}
+            return np.array([e for e, ref in enumerate(kw.entry_refs) if ref.chunk in chunks], dtype=np.int64)
+        if not choice.concepts:
+            return np.zeros(0, dtype=np.int64)
+        return np.array([e for e, terms in enumerate(kw.entry_terms)
+                         if _coverage(choice.concepts, terms | self.retriever.heading_terms[kw.entry_refs[e].chunk]) >= 0.99],
+                        dtype=np.int64)
+
     def _shape_ranking(self, r: Retrieval, prep: Prepared) -> None:
-        """Choices: the candidate whose sections the stem supports best goes first. Comparison:
-        each compared term's best section comes first, in the order they were named."""
-        if prep.candidates:
-            support = {t: float(r.scores[self._term_mask(t)].max(initial=-1e9)) for t in prep.candidates}
-            best = max(support, key=support.get)
-            r.extras["chosen"] = best
-            r.scores = r.scores + CHOICE_BONUS * self._term_mask(best)
+        """Choices: each is looked up in the glossary, and the one whose entries the stem supports
+        best (section score + the entry's own closeness to the stem) lifts its section first.
+        Comparison: each compared term's best section comes first, in the order they were named."""
+        kw = self.retriever.keyword
+        if prep.choice_queries:
+            # The entry's own fit to the stem (meaning and words) counts more than its section's
+            # rank, which the question's wording (intent, headings) shaped rather than its facts.
+            section = 0.5 * _unit(r.scores)[self.retriever.entry_chunk]
+            for fit in (r.dense_entry, r.bm25_entry):
+                if fit is not None:
+                    section = section + _unit(fit)
+            best, best_support = None, -np.inf
+            for choice in prep.choice_queries:
+                entries = self._choice_entries(choice)
+                if len(entries) and float(section[entries].max()) > best_support:
+                    best_support = float(section[entries].max())
+                    best = int(entries[int(np.argmax(section[entries]))])
+            if best is not None:
+                chunk = int(self.retriever.entry_chunk[best])
+                r.extras["lead_entry"] = best
+                r.scores = r.scores.copy()
+                r.scores[chunk] += CHOICE_BONUS
         if prep.compared:
             lift = np.zeros(self.retriever.n)
             for rank, term in enumerate(prep.compared):
                 mask = self._term_mask(term)
-                best = int(np.argmax(np.where(mask, r.scores, -np.inf)))
-                lift[best] = 2.0 - 0.1 * rank
+                best_section = int(np.argmax(np.where(mask, r.scores, -np.inf)))
+                lift[best_section] = 2.0 - 0.1 * rank
             r.scores = r.scores + lift
         r.order = np.argsort(-r.scores, kind="stable")
 

@@ -22,13 +22,20 @@ import numpy as np
 MODEL_FILE = Path(__file__).resolve().parent / "abstain_model.json"
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+# Wording that asks for a quantity or a limit (a price, a maximum, how many): the glossary is a
+# description of concepts and states no numbers, so such a question is rarely answered by it.
+_QUANTITY = re.compile(r"いくら|何(円|ドル|個|回|件|秒|分|時間|日|kb|mb|gb|%|パーセント|種類まで)|上限|最大|最小値|制限|クォータ|料金|価格|値段"
+                       r"|how (much|many|long|large|big)|maximum|minimum|limit|quota|price|pricing|\bcost\b|\d", re.I)
 
 FEATURES = (
     "rules_found",  # the evidence rules (qa/abstain.py) would answer
     "names_term",  # the question (or the conversation, or a choice) names a glossary term
     "n_unknown_names",  # names the glossary never uses (Redshift, Rust)
-    "known_share",  # share of the question's content words the glossary uses anywhere
+    "known_share",  # share of the question's content words the glossary uses anywhere (1 if none)
+    "unknown_weight",  # idf-weighted share of content words the glossary never uses
+    "n_unknown_concepts",
     "n_concepts",
+    "asks_quantity",  # a number, a price, a limit: the glossary states none
     "coverage",  # idf-weighted share of content words in the best section or entry
     "chunk_coverage",
     "dense_top", "dense_margin", "dense_z",  # cosine of the best section, its lead, its z-score
@@ -49,7 +56,11 @@ def features(r, prep, verdict) -> dict[str, float]:
     out["rules_found"] = float(verdict.found)
     out["names_term"] = float(bool(q.terms) or bool(prep and (prep.candidates or prep.compared)))
     out["n_unknown_names"] = float(len(q.unknown_names))
-    out["known_share"] = sum(c.known for c in concepts) / len(concepts) if concepts else 0.0
+    out["known_share"] = sum(c.known for c in concepts) / len(concepts) if concepts else 1.0
+    total = sum(c.weight for c in concepts)
+    out["unknown_weight"] = sum(c.weight for c in concepts if not c.known) / total if total > 0 else 0.0
+    out["n_unknown_concepts"] = float(min(5, sum(not c.known for c in concepts)))
+    out["asks_quantity"] = float(bool(_QUANTITY.search(text)))
     out["n_concepts"] = float(min(len(concepts), 10))
     out["coverage"] = float(verdict.coverage)
     out["chunk_coverage"] = float(f.get("chunk_coverage", 0.0))

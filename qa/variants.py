@@ -78,45 +78,106 @@ class Speller:
         return _LATIN_WORD.sub(fix, text), changes
 
 
+_PARTICLES = set("ノハヲガトデニモヘヤカ")
+_KATAKANA_WORD = re.compile(r"[\u30a1-\u30faー]{6,}")
+_KANJI_RUN = re.compile(r"[\u3400-\u9fff]{2,8}")
+
+
+def _bounded(run: str, kata: str, i: int, j: int) -> bool:
+    """The span stands alone in its kana run: at the run's edges, next to a particle or where the
+    script changes (Debugger の|りてん, りてん|は, かしか|ツール), so the three kana of 利点 are not
+    found inside another word."""
+    def edge(a: int, b: int) -> bool:  # between positions a and b of the run
+        return kata[a] in _PARTICLES or kata[b] in _PARTICLES or bool(_HIRA.match(run[a])) != bool(_HIRA.match(run[b]))
+
+    before = i == 0 or edge(i - 1, i)
+    after = j == len(kata) or edge(j - 1, j) or kata[j:j + 2] == "ッテ"
+    return before and after
+
+
 @dataclass
 class ReadingLexicon:
     """Katakana reading → the written forms the glossary uses (カガクシュウ → 過学習)."""
 
     words: dict[str, str] = field(default_factory=dict)
     longest: int = 0
+    _loanwords: list[str] = field(default_factory=list, repr=False)
 
     def add(self, reading: str, written: str) -> None:
-        if len(reading) >= 4 and reading not in self.words:
+        if len(reading) >= 3 and reading not in self.words:
             self.words[reading] = written
             self.longest = max(self.longest, len(reading))
+            if written == reading and len(reading) >= 6:
+                self._loanwords.append(reading)
+
+    def _scan(self, run: str, kanji_only: bool) -> tuple[str, list[tuple[str, str]]]:
+        """Longest known readings in one kana run, left to right."""
+        kata = to_katakana(run)
+        i, pieces, changes = 0, [], []
+        while i < len(kata):
+            for j in range(min(len(kata), i + self.longest), i + 2, -1):
+                written = self.words.get(kata[i:j])
+                if written and kanji_only and not _KANJI.search(written):
+                    continue  # a katakana loanword stays as typed
+                if written and j - i < 4 and not _bounded(run, kata, i, j):
+                    continue  # a three-kana reading (リテン) only as a word of its own
+                if written:
+                    pieces.append(written)
+                    if written != run[i:j]:
+                        changes.append((run[i:j], written))
+                    i = j
+                    break
+            else:
+                pieces.append(run[i])
+                i += 1
+        return "".join(pieces), changes
+
+    def _near_loanword(self, run: str) -> str | None:
+        """A long katakana word one edit from a loanword the glossary uses (オーバーフィッテイング)."""
+        if len(run) < 6 or run in self.words:
+            return None
+        hit = process.extractOne(run, self._loanwords, scorer=OSA.distance, score_cutoff=1)
+        return self._loanwords[hit[2]] if hit else None
 
     def rewrite(self, text: str) -> tuple[str, list[tuple[str, str]]]:
-        """Replace, in kana runs that contain hiragana, the longest known readings by their written
-        form. Katakana-only runs are left alone: that is how the glossary writes loanwords."""
+        """Kana runs: readings of the glossary's words become those words (hiragana runs: any word;
+        katakana runs: only words written in kanji, カガクシュウ → 過学習, and a near-miss of a long
+        loanword becomes that loanword)."""
         changes: list[tuple[str, str]] = []
         out, last = [], 0
+        def near(m: re.Match) -> str:
+            word = self._near_loanword(m.group())
+            if word:
+                changes.append((m.group(), word))
+            return word or m.group()
+
+        text = _KATAKANA_WORD.sub(near, text)
         for m in _KANA_RUN.finditer(text):
             run = m.group()
-            if not _HIRA.search(run):
-                continue
-            kata = to_katakana(run)
-            i, pieces = 0, []
-            while i < len(kata):
-                for j in range(min(len(kata), i + self.longest), i + 2, -1):
-                    written = self.words.get(kata[i:j])
-                    if written:
-                        pieces.append(written)
-                        changes.append((run[i:j], written))
-                        i = j
-                        break
-                else:
-                    pieces.append(run[i])
-                    i += 1
+            new, found = self._scan(run, kanji_only=not _HIRA.search(run))
             out.append(text[last:m.start()])
-            out.append("".join(pieces))
+            out.append(new)
+            changes += found
             last = m.end()
         out.append(text[last:])
         return "".join(out), changes
+
+    def homophones(self, text: str, tokenizer, known: frozenset[str]) -> tuple[str, list[tuple[str, str]]]:
+        """A kanji word the glossary does not use, read like one it does (過学週, 課学習 → 過学習).
+        Only long readings (five kana or more): short ones have too many real homophones."""
+        changes: list[tuple[str, str]] = []
+
+        def fix(m: re.Match) -> str:
+            word = m.group()
+            if word in known:
+                return word
+            written = self.words.get(to_katakana(tokenizer.reading(word)))
+            if written and written != word and len(written) == len(word) and len(to_katakana(tokenizer.reading(word))) >= 5:
+                changes.append((word, written))
+                return written
+            return word
+
+        return _KANJI_RUN.sub(fix, text), changes
 
 
 def build_lexicon(names: list[str], tokenizer) -> ReadingLexicon:
@@ -136,11 +197,16 @@ class Variants:
 
     speller: Speller
     lexicon: ReadingLexicon
+    tokenizer: object = None
+    written: frozenset[str] = frozenset()  # kanji words the glossary and the aliases use
 
     def repair(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         text, fixed = self.speller.correct(text)
         text, read = self.lexicon.rewrite(text)
-        return text, fixed + read
+        homo: list[tuple[str, str]] = []
+        if self.tokenizer is not None:
+            text, homo = self.lexicon.homophones(text, self.tokenizer, self.written)
+        return text, fixed + read + homo
 
 
 def build_variants(aliases, texts: list[str], tokens: list[list], tokenizer, stopwords=frozenset()) -> Variants:
@@ -154,4 +220,5 @@ def build_variants(aliases, texts: list[str], tokens: list[list], tokenizer, sto
     surfaces = [t.surface for toks in tokens for t in toks
                 if len(t.surface) >= 2 and not t.surface.isascii() and t.pos != "bigram"]
     lexicon = build_lexicon(names + words + surfaces, tokenizer)
-    return Variants(Speller(latin_names, frozenset(known)), lexicon)
+    written = frozenset(w for t in names + words + surfaces for w in _KANJI_RUN.findall(t))
+    return Variants(Speller(latin_names, frozenset(known)), lexicon, tokenizer, written)
