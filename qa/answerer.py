@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .abstain import Thresholds, Verdict, _coverage, decide
-from .calibrate import Calibrated, features, load_models
+from .calibrate import Calibrated, answers, features, load_models
 from .answer import Answer, citations, compose, pick_entries
 from .clean import CleanQuestion, clean_question
 from .intent import detect_intents
@@ -164,9 +164,7 @@ class Answerer:
     @staticmethod
     def calibrate(model: Calibrated, r: Retrieval, prep: Prepared | None, rules: Verdict) -> Verdict:
         """The fitted model decides; the rules' reason stays when both agree (it explains a refusal)."""
-        feats = features(r, prep, rules)
-        p = model.probability(feats)
-        found = p >= model.threshold
+        found, p = answers(model, features(r, prep, rules), rules.found, rules.reason)
         reason = rules.reason if found == rules.found else ("calibrated" if found else "calibrated-low")
         return Verdict(found, reason, rules.coverage, {**rules.features, "p_in_scope": round(p, 4)})
 

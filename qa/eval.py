@@ -36,7 +36,7 @@ from pathlib import Path
 import yaml
 
 from .abstain import Verdict
-from .calibrate import features
+from .calibrate import answers, features, kept_rule
 from .retriever import MODES
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "eval_questions.yaml"
@@ -180,7 +180,8 @@ def _matrix(records: list[dict]):
     X = np.array([vector(x["features"]) for x in records])
     y = np.array([1 if x["question"].gold else 0 for x in records])
     groups = np.array([x["question"].group for x in records])
-    return X, y, groups
+    kept = np.array([kept_rule(x["features"], x["rules"].found, x["rules"].reason) for x in records])
+    return X, y, groups, kept
 
 
 def _folds(groups, k: int):
@@ -195,7 +196,7 @@ def _folds(groups, k: int):
     return [(np.where(ids != f)[0], np.where(ids == f)[0]) for f in range(k)]
 
 
-def _fit_with_threshold(X, y, groups, k: int = 4):
+def _fit_with_threshold(X, y, groups, kept=None, k: int = 4):
     """Fit on all of X; the threshold comes from inner out-of-fold probabilities, never from the
     model's own fit (which would be too confident)."""
     import numpy as np
@@ -210,7 +211,7 @@ def _fit_with_threshold(X, y, groups, k: int = 4):
         m = fit(X[train], y[train])
         p[test] = [m.probability(dict(zip(m.names, row))) for row in X[test]]
     model = fit(X, y)
-    model.threshold = choose_threshold(p, y)
+    model.threshold = choose_threshold(p, y, kept)
     return model
 
 
@@ -222,11 +223,12 @@ def out_of_fold(records: list[dict], k: int = 5) -> list[dict]:
         idx = [i for i, x in enumerate(out) if x["mode"] == mode and x["features"] is not None]
         if len(idx) < 2 * k:
             continue
-        X, y, groups = _matrix([out[i] for i in idx])
+        X, y, groups, kept = _matrix([out[i] for i in idx])
         for train, test in _folds(groups, k):
-            model = _fit_with_threshold(X[train], y[train], groups[train])
+            model = _fit_with_threshold(X[train], y[train], groups[train], kept[train])
             for j in test:
-                out[idx[j]]["found"] = model.probability(dict(zip(model.names, X[j]))) >= model.threshold
+                x = out[idx[j]]
+                x["found"] = answers(model, x["features"], x["rules"].found, x["rules"].reason)[0]
     return out
 
 
@@ -245,7 +247,7 @@ def apply_models(records: list[dict], models: dict) -> list[dict]:
     for x in out:
         m = models.get(x["mode"])
         if m is not None and x["features"] is not None:
-            x["found"] = m.probability(x["features"]) >= m.threshold
+            x["found"] = answers(m, x["features"], x["rules"].found, x["rules"].reason)[0]
     return out
 
 
