@@ -106,13 +106,14 @@ def run_questions(answerer, questions: list[Question], modes=MODES, k: int | Non
             r, rules = answerer.run(prep, mode, qvecs.get(i), calibrated=False)
             model = answerer.calibrated.get(mode)
             verdict = answerer.calibrate(model, r, prep, rules) if model and rules.reason != "empty" else rules
-            cited = []
+            cites = []
             if rules.reason != "empty":  # what would be quoted if it answered (the decision is separate)
-                cited = [(c.term, c.section) for c in
-                         answerer.answer_from(q.q, r, Verdict(True, "eval"), k, None, prep.compared).citations]
+                cites = answerer.answer_from(q.q, r, Verdict(True, "eval"), k, None, prep.compared).citations
+            cited = [(c.term, c.section) for c in cites]
             ranked = [(retriever.chunks[int(j)].term, retriever.chunks[int(j)].section) for j in r.order]
             records.append({"question": q, "mode": mode, "ranked": ranked, "retrieval": r, "verdict": verdict,
                             "rules": rules, "found": verdict.found, "cited": cited,
+                            "cite_scores": [c.score for c in cites],
                             "features": features(r, prep, rules) if rules.reason != "empty" else None})
     return records
 
