@@ -112,3 +112,17 @@ def test_the_page_file_runs_on_its_own_route(app_workspace):
     at.switch_page("app_pages/chat.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "質問" and at.chat_input(key="chat_input") is not None
+
+
+def test_a_follow_up_is_about_the_term_of_the_conversation(app_workspace):
+    at = _ask(app_test().run(), "SageMaker Debugger とは何ですか？")
+    at = _ask(at, "その利点は？")
+    labels = [e.label for e in _assistant(at).expander]
+    assert labels and labels[0].startswith("［1］ Amazon SageMaker Debugger › 利点"), labels
+
+
+def test_a_comparison_answers_both_sides_each_cited(app_workspace):
+    at = _ask(app_test().run(), "Debugger と TensorBoard の違いは？")
+    labels = [e.label for e in _assistant(at).expander]
+    assert any("Amazon SageMaker Debugger ›" in label for label in labels), labels
+    assert any("TensorBoard ›" in label for label in labels), labels
