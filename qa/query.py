@@ -55,19 +55,6 @@ class QueryAnalysis:
         return not self.tokens and not self.mentions
 
 
-_KATAKANA = re.compile(r"^[\u30a0-\u30ffー]+$")
-
-
-def _common_english(word: str, tokenizer: Tokenizer) -> bool:
-    """An English word Sudachi's dictionary knows as an ordinary noun (it gives its katakana
-    reading), tried as written and as a singular: "features", "loss", "symptoms"."""
-    low = word.lower()
-    for w in dict.fromkeys((low, low[:-1] if low.endswith("s") and len(low) > 3 else low)):
-        if w.isalpha() and _KATAKANA.match(tokenizer.reading(w) or "") and not tokenizer.is_proper(w):
-            return True
-    return False
-
-
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     chars = list(text)
     for s, e in spans:
@@ -133,12 +120,10 @@ def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: Keywo
         if tok.pos in ("bigram", "動詞"):
             continue  # verbs rarely carry the topic (受け取る, 止める): they stay in the BM25 query only
         if tok.surface.isascii():
-            # In Japanese text a Latin word is usually a name; in English, a capital not at the
-            # start of the sentence says so. A word the dictionary reads as an ordinary noun
-            # (features → フィーチャー, loss → ロス) is no name, whatever the language around it.
+            # In Japanese text a Latin word is nearly always a name; in English, a capital not at
+            # the start of the sentence says so.
             sentence_start = opening.startswith(tok.surface) and tok.surface[1:].islower()
-            name = (japanese or (bool(_UPPER.search(tok.surface)) and not sentence_start)) \
-                and not _common_english(tok.surface, tokenizer)
+            name = japanese or (bool(_UPPER.search(tok.surface)) and not sentence_start)
         else:
             name = tok.proper
         cterms, was_name = groups.get(tok.surface, (set(), False))

@@ -208,12 +208,6 @@ class Tokenizer:
         with self._lock:
             return "".join(m.reading_form() for m in self._tok.tokenize(unicodedata.normalize("NFKC", text), self._mode_c))
 
-    def is_proper(self, word: str) -> bool:
-        """Sudachi's dictionary knows ``word`` as a proper noun (Lambda, Azure) or not at all."""
-        with self._lock:
-            ms = list(self._tok.tokenize(word, self._mode_c))
-        return len(ms) != 1 or ms[0].is_oov() or ms[0].part_of_speech()[1] == "固有名詞"
-
     def terms(self, text: str) -> list[str]:
         """The normalised strings only: what BM25 indexes and queries with."""
         return [t.norm for t in self.tokens(text)]
