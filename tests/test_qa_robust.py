@@ -45,7 +45,17 @@ def test_reading_lexicon_rewrites_hiragana_only():
     lex = build_lexicon(["過学習", "イベントブリッジ"], get_tokenizer())
     assert lex.rewrite("かがくしゅうってなに")[0] == "過学習ってなに"
     assert lex.rewrite("いべんとぶりっじの利点")[0] == "イベントブリッジの利点"
-    assert lex.rewrite("カガクシュウ")[0] == "カガクシュウ"  # katakana stays as typed
+    assert lex.rewrite("カガクシュウ ノ タイサク")[0].startswith("過学習")  # a kanji word typed in katakana
+    assert lex.rewrite("イベントブリッジ")[0] == "イベントブリッジ"  # a katakana name stays as typed
+    assert lex.rewrite("オーバーフィッテイング")[0] == "オーバーフィッテイング"  # not in this small lexicon
+
+
+def test_near_loanwords_and_kanji_homophones_meet_the_glossary_word():
+    tok = get_tokenizer()
+    lex = build_lexicon(["過学習", "オーバーフィッティング"], tok)
+    assert lex.rewrite("オーバーフィッテイングの防ぎ方")[0] == "オーバーフィッティングの防ぎ方"
+    assert lex.homophones("過学週 の特徴", tok, frozenset({"過学習"}))[0] == "過学習 の特徴"
+    assert lex.homophones("機械 の特徴", tok, frozenset())[0] == "機械 の特徴"  # short readings are left alone
 
 
 def test_pasted_choices_are_split_from_the_stem():
