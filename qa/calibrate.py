@@ -166,7 +166,13 @@ def answers(model: "Calibrated", feats: dict[str, float], rules_found: bool, rul
 
 
 def kept_rule(feats: dict[str, float], rules_found: bool, rules_reason: str) -> bool:
-    return bool(rules_found and rules_reason in KEPT_RULES and not feats.get("names_term"))
+    """A rule acceptance the model does not overturn: coverage of a question naming no term, or a
+    question naming a term and asking nothing the glossary lacks (no unknown word, no quantity)."""
+    if not rules_found:
+        return False
+    if rules_reason in KEPT_RULES and not feats.get("names_term"):
+        return True
+    return rules_reason == "names-term" and not feats.get("n_unknown_concepts") and not feats.get("asks_quantity")
 
 
 def load_models(path: str | Path = MODEL_FILE) -> dict[str, Calibrated]:
