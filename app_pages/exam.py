@@ -95,8 +95,28 @@ def save_choice(history: History, exam: MockExam, q: Question) -> None:
         flash(FlashKind.WARNING, f"回答を保存できませんでした：{e}")
 
 
+def _chosen_now(exam: MockExam, q: Question) -> set[int] | None:
+    """What the question's widgets hold in this session (None before they were ever drawn)."""
+    if q.n_correct == 1:
+        key = answer_key(exam, q.id)
+        if key not in st.session_state:
+            return None
+        value = st.session_state[key]
+        return set() if value is None else {int(value)}
+    keys = [answer_key(exam, q.id, j) for j in range(len(q.options))]
+    if not any(k in st.session_state for k in keys):
+        return None
+    return {j for j, k in enumerate(keys) if st.session_state.get(k)}
+
+
 def render_question(history: History, exam: MockExam, q: Question, i: int, total: int) -> None:
     stored = exam.answers.get(q.id, ())
+    chosen = _chosen_now(exam, q)
+    if chosen is not None and chosen != set(stored):
+        # A choice whose on_change never ran (a click while the countdown fragment was rerunning)
+        # is saved on the next run instead of being lost.
+        save_choice(history, exam, q)
+        stored = tuple(sorted(chosen))
     with st.container(border=True):
         header = [f"問 {i} / {total}", QUESTION_TYPES.get(q.type, q.type), q.shown_topic]
         st.caption(" · ".join(md_escape(part) for part in header if part))
