@@ -62,9 +62,13 @@ def render_setup(ctx: AppContext, history: History) -> None:
 
 # ------------------------------------------------------------------------------ the exam
 
-@st.fragment(run_every=timedelta(seconds=1))
+# How often the countdown is redrawn. Every fragment rerun can race a click on the page (Streamlit
+# may drop one of the two), so it runs every few seconds, not every second.
+COUNTDOWN_SECONDS = 5
+
+@st.fragment(run_every=timedelta(seconds=COUNTDOWN_SECONDS))
 def render_countdown(history: History, exam_id: int) -> None:
-    """The remaining time, redrawn every second from the deadline stored in the database (read
+    """The remaining time, redrawn every few seconds from the deadline stored in the database (read
     again each time, so a deadline passed or an exam finished in another tab shows here too); once
     the exam is no longer open the whole page runs again and the server grades it."""
     try:
