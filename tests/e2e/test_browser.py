@@ -162,8 +162,8 @@ def test_first_answer_with_citations_and_glossary_link(tab, server):
     assert "term=" in page.url
     _shot(page, "03_glossary_from_citation.png")
     page.locator(NAV, has_text="質問").click()
-    sync_api.expect(page.locator(MESSAGE).first).to_be_visible()
-    assert page.locator(MESSAGE).count() == 2, "the chat history survived the page switch"
+    # The page draws its messages one after another: wait for both, not just the first.
+    sync_api.expect(page.locator(MESSAGE), "the chat history survived the page switch").to_have_count(2)
 
 
 def test_per_question_latency(tab):
@@ -231,8 +231,8 @@ def _short_quiz(page):
     page.get_by_role("button", name="採点する").click()
     sync_api.expect(page.locator("[data-testid='stMetricValue']").first).to_contain_text("/ 3")
     sync_api.expect(page.get_by_text("解説").first).to_be_visible()
-    marks = page.get_by_text(re.compile("問 [123]：.*(正解|不正解|未回答)"))
-    assert marks.count() == 3
+    sync_api.expect(page.get_by_text(re.compile("問 [123]：.*(正解|不正解|未回答)"))).to_have_count(3)
+    _idle(page)
     assert page.get_by_text(re.compile("問 [123]：.*未回答")).count() == 0, "every answer reached the server"
     page.set_viewport_size({"width": 1366, "height": 1500})  # taller shots: results and charts
     page.locator("[data-testid='stMetric']").first.scroll_into_view_if_needed()
