@@ -8,7 +8,9 @@ question, then opens ``--sessions`` browser contexts in one Debian Chromium (Pla
 tests/e2e does). Each session asks ``--questions`` questions, thinking a uniformly random
 2.5–7.5 s before each, and measures Enter → answer visible. Prints p50/p95 latency, server CPU
 seconds per question (from /proc: the server's user+system time over the run / questions
-answered), server RSS (peak of samples), errors. ``--long-chat N`` then has one session ask N
+answered), the server's own time per answer as the app shows it (``in_app``), the Chromium processes'
+CPU per question and how busy the machine's cores were (server + browser), server RSS (peak of
+samples), errors. ``--long-chat N`` then has one session ask N
 questions back to back and prints server CPU per question for the first and last ten (flat means
 a long chat costs no more per question than a short one).
 
@@ -47,15 +49,28 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def browser_cpu(seen: dict[int, float]) -> None:
+    """Record the user+system seconds of every Chromium process now running into ``seen`` (pid →
+    seconds). Sampled every second: a closed tab's process takes its figure with it, so the last
+    sample of each pid is what it used. The browser shares the 2 cores with the server, so its
+    share explains part of what a session waits."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if "chrom" in (stat.parent / "comm").read_text():
+                seen[int(stat.parent.name)] = cpu_seconds(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended meanwhile
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
 
 
-async def ask(page, question: str, timeout_ms: int) -> float:
+async def ask(page, question: str, timeout_ms: int, in_app: list[float] | None = None) -> float:
     """Enter → the new answer (with its latency line) visible. Messages are found by number
     (``st-key-msg-<n>``) when the app keys them, else by position (the app before issue 13)."""
-    from tests.e2e.test_browser import CHAT_INPUT, LAST_MESSAGE_NUMBER_JS, MESSAGE, NEXT_ANSWER_JS
+    from tests.e2e.test_browser import CHAT_INPUT, LAST_MESSAGE_NUMBER_JS, LATENCY, MESSAGE, NEXT_ANSWER_JS
 
     before = await page.locator(MESSAGE).count()
     last = await page.evaluate(LAST_MESSAGE_NUMBER_JS)
@@ -64,12 +79,18 @@ async def ask(page, question: str, timeout_ms: int) -> float:
     started = time.perf_counter()
     await box.press("Enter")
     await page.wait_for_function(NEXT_ANSWER_JS, arg=[MESSAGE, before + 1, last + 2], polling=100, timeout=timeout_ms)
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    if in_app is not None:  # the time the server took for the answer, as the app shows it
+        keyed = page.locator(f".st-key-msg-{last + 2}")
+        found = LATENCY.search(await keyed.inner_text()) if await keyed.count() else None
+        if found:
+            in_app.append(float(found.group(1)))
+    return seconds
 
 
 async def session(browser, url: str, n: int, think: tuple[float, float], rng: random.Random,
                   latencies: list[float], errors: list[str], ready: list | None = None,
-                  go: asyncio.Event | None = None) -> None:
+                  go: asyncio.Event | None = None, in_app: list[float] | None = None) -> None:
     """Open the page (not measured: every session's first run draws the whole page), wait for
     ``go``, then ask ``n`` questions with think time before each."""
     from tests.e2e.test_browser import CHAT_INPUT
@@ -91,7 +112,7 @@ async def session(browser, url: str, n: int, think: tuple[float, float], rng: ra
         for _ in range(n):
             await asyncio.sleep(rng.uniform(*think))
             try:
-                latencies.append(await ask(page, rng.choice(QUESTIONS), 120_000))
+                latencies.append(await ask(page, rng.choice(QUESTIONS), 120_000, in_app))
             except Exception as e:  # noqa: BLE001 — counted and reported
                 errors.append(f"{type(e).__name__}: {str(e)[:120]}")
     finally:
@@ -111,32 +132,42 @@ async def run(args, server) -> dict:
         await session(browser, server.url, 1, (0, 0), random.Random(0), warm, [])  # model load, caches
         latencies: list[float] = []
         errors: list[str] = []
+        in_app: list[float] = []
         rss: list[float] = []
         ready: list = []
         go = asyncio.Event()
         tasks = []
         for i in range(args.sessions):  # learners arrive over a few seconds, not in one instant
             tasks.append(asyncio.create_task(session(browser, server.url, args.questions, tuple(args.think),
-                                                     random.Random(i), latencies, errors, ready, go)))
+                                                     random.Random(i), latencies, errors, ready, go, in_app)))
             await asyncio.sleep(0.5)
         while len(ready) < args.sessions and not all(t.done() for t in tasks):
             await asyncio.sleep(0.5)
         await asyncio.sleep(2.0)  # the last page's run finishes
+        browser_start: dict[int, float] = {}
+        browser_cpu(browser_start)
+        browser_seen = dict(browser_start)
         cpu0, t0 = cpu_seconds(pid), time.perf_counter()
         go.set()
 
         async def sample() -> None:
             while True:
                 rss.append(rss_mib(pid))
+                browser_cpu(browser_seen)
                 await asyncio.sleep(1.0)
 
         sampler = asyncio.create_task(sample())
         await asyncio.gather(*tasks)
         sampler.cancel()
         cpu = cpu_seconds(pid) - cpu0
+        browser_cpu(browser_seen)
+        browser_s = sum(browser_seen.values()) - sum(browser_start.values())
         out.update(questions=len(latencies), wall_s=round(time.perf_counter() - t0, 1),
                    p50_s=round(pct(latencies, 50), 2), p95_s=round(pct(latencies, 95), 2),
+                   in_app_p50_s=round(pct(in_app, 50), 2), in_app_p95_s=round(pct(in_app, 95), 2),
                    cpu_per_question_s=round(cpu / max(1, len(latencies)), 3),
+                   browser_cpu_per_question_s=round(browser_s / max(1, len(latencies)), 3),
+                   machine_busy=round((cpu + browser_s) / ((os.cpu_count() or 1) * (time.perf_counter() - t0)), 2),
                    rss_peak_mib=round(max(rss), 0), errors=len(errors), error_samples=errors[:3])
         if args.long_chat:
             out["long_chat"] = await long_chat(browser, server, args.long_chat)
