@@ -5,7 +5,8 @@
 
 * ``python -m qa "過学習とは何ですか？"`` in a fresh process, three times: wall seconds (first and
   median; the first also pays for a cold disk cache) and peak RSS;
-* ``streamlit run app.py`` → the first answer visible in Debian's Chromium (process start is zero),
+* ``streamlit run app.py`` → the first answer visible in Debian's Chromium (process start is zero;
+  the browser is launched before, as a learner's browser is already open),
   then nine more browser sessions, each asking a question; the server's peak and current RSS after
   all ten (``VmHWM`` / ``VmRSS`` of the one server process).
 
@@ -69,10 +70,11 @@ def app_sessions(config: Path, sessions: int = 10) -> dict:
 
     OUT.mkdir(exist_ok=True)
     server = Server(config, "bench_cold_server.log")
-    figures = {"app_healthy_s": server.start()}
-    try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+    with sync_api.sync_playwright() as p:
+        # The learner's browser is already open: it starts before the server, outside the figure.
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        figures = {"app_healthy_s": server.start()}
+        try:
             for i in range(sessions):
                 context = browser.new_context(locale="ja-JP")
                 page = context.new_page()
@@ -88,8 +90,8 @@ def app_sessions(config: Path, sessions: int = 10) -> dict:
             status = proc_status(server.proc.pid)
             figures.update(app_peak_mib=status["VmHWM"], app_rss_mib=status["VmRSS"], app_sessions=sessions)
             browser.close()
-    finally:
-        server.stop()
+        finally:
+            server.stop()
     return figures
 
 

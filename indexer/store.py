@@ -140,6 +140,17 @@ class GlossaryIndex:
         scores, ids = self.faiss_index.search(q, k)
         return [SearchHit(self.chunks[i], float(s), r) for r, (s, i) in enumerate(zip(scores[0], ids[0])) if i >= 0]
 
+    def all_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """The cosine of every chunk, in chunk order, from one FAISS search over all of them: the
+        hybrid ranker fuses every section's score, and building a hit object per chunk would cost
+        a Python constant per chunk on every question."""
+        q = np.ascontiguousarray(np.asarray(query_vector, np.float32).reshape(1, -1))
+        scores, ids = self.faiss_index.search(q, max(1, len(self.chunks)))
+        out = np.full(len(self.chunks), -1.0, dtype=np.float32)
+        found = ids[0] >= 0
+        out[ids[0][found]] = scores[0][found]
+        return out
+
     @classmethod
     def load(cls, index_dir: str | Path) -> "GlossaryIndex":
         import faiss

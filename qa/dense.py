@@ -20,7 +20,6 @@ class DenseIndex:
         self.index = resources.index
         self.embedder = resources.embedder
         self.n = len(self.index.chunks)
-        self._pos = {c.id: i for i, c in enumerate(self.index.chunks)}
         stored = self.index.entry_vectors
         if entry_refs and stored is not None and len(stored) == len(entry_refs):
             self.entry_vectors = stored  # in the same order: chunk by chunk, entry by entry
@@ -43,10 +42,7 @@ class DenseIndex:
 
     def chunk_scores(self, qvec: np.ndarray) -> np.ndarray:
         """Cosine of every section, in index order, from a FAISS search over all of them."""
-        scores = np.full(self.n, -1.0, dtype=np.float32)
-        for hit in self.index.search(qvec, self.n):
-            scores[self._pos[hit.chunk.id]] = hit.score
-        return scores
+        return self.index.all_scores(qvec)
 
     def entry_scores(self, qvec: np.ndarray) -> np.ndarray:
         return self.entry_vectors @ np.asarray(qvec, np.float32)

@@ -57,6 +57,16 @@ def test_round_trip_finds_the_section_of_a_seed_phrase(built_config, embedder):
     assert (top.chunk.term, top.chunk.section) == ("過学習（overfitting）", "防止策と対策")
 
 
+def test_all_scores_are_every_chunks_cosine_in_chunk_order(built_config, embedder):
+    index = GlossaryIndex.load(built_config.index_dir)
+    q = embedder.embed_query("イベントをルーティングする中央ハブ")
+    scores = index.all_scores(q)
+    assert scores.shape == (len(index.chunks),)
+    assert np.allclose(scores, index.vectors @ q, atol=1e-5)  # the plain matrix product, chunk by chunk
+    by_id = {hit.chunk.id: hit.score for hit in index.search(q, len(index.chunks))}
+    assert np.allclose(scores, [by_id[c.id] for c in index.chunks], atol=1e-6)
+
+
 def test_manifest_records_model_versions_and_build_time(built_config):
     manifest = json.loads((Path(built_config.index_dir) / "manifest.json").read_text())
     assert manifest["model"].endswith("multilingual-e5-small")
