@@ -88,10 +88,25 @@ class Retriever:
         self.keyword = KeywordIndex(self.chunks, self.tokenizer)
         self.dense = DenseIndex(resources, self.keyword.entry_refs if self.params.entry_vectors else [])
         self.entry_chunk = np.array([r.chunk for r in self.keyword.entry_refs], dtype=np.int64)
-        self.kinds = [section_kinds(c.section) for c in self.chunks]
         self.heading_terms = [set(self.tokenizer.terms(f"{c.term} {c.section}")) for c in self.chunks]
-        self.section_terms = [set(self.tokenizer.terms(c.section)) for c in self.chunks]
         self.n = len(self.chunks)
+        self._index_structure()
+
+    def _index_structure(self) -> None:
+        """What the hybrid's shaping needs, grouped so that a question costs work in proportion to
+        what it names, not to the glossary's size: sections by term, by heading word and by kind
+        (a glossary has a handful of distinct section kinds however many sections it has)."""
+        self._term_chunks: dict[str, list[int]] = {}
+        self._heading_word_chunks: dict[str, list[int]] = {}
+        kind_sets: dict[frozenset[str], int] = {}
+        kind_ids = []
+        for i, c in enumerate(self.chunks):
+            self._term_chunks.setdefault(c.term, []).append(i)
+            for word in set(self.tokenizer.terms(c.section)):
+                self._heading_word_chunks.setdefault(word, []).append(i)
+            kind_ids.append(kind_sets.setdefault(section_kinds(c.section), len(kind_sets)))
+        self._kind_sets = list(kind_sets)
+        self._kind_ids = np.array(kind_ids, dtype=np.int64)
 
     def chunk_index_of(self, entry: int) -> int:
         """The section (chunk) an entry of the flat entry list belongs to."""
@@ -115,10 +130,23 @@ class Retriever:
         own = {t.norm for t in query.tokens}
         expanded = set(query.focus_terms) - own
         out = np.zeros(self.n)
-        for i, terms in enumerate(self.section_terms):
-            hits = len(terms & own) + 0.5 * len(terms & expanded)
-            out[i] = min(2.0, hits)
+        for words, weight in ((own, 1.0), (expanded, 0.5)):
+            for word in words:
+                out[self._heading_word_chunks.get(word, [])] += weight
+        return np.minimum(out, 2.0)
+
+    def term_hits(self, terms) -> np.ndarray:
+        """1 for every section of a term the question names, else 0."""
+        out = np.zeros(self.n)
+        for term in set(terms):
+            out[self._term_chunks.get(term, [])] = 1.0
         return out
+
+    def intent_priors(self, intents: list[str]) -> np.ndarray:
+        """Each section's fit to what the question asks for, computed once per distinct kind."""
+        if not self.n:
+            return np.zeros(0)
+        return np.array([prior(intents, kinds) for kinds in self._kind_sets])[self._kind_ids]
 
     def retrieve(self, query: QueryAnalysis, mode: RetrievalMode | str = RetrievalMode.HYBRID,
                  qvec: np.ndarray | None = None) -> Retrieval:
@@ -149,11 +177,10 @@ class Retriever:
             top_possible = sum(w for _, w in rankings) / (p.rrf_k + 1.0)
             r.scores = rrf(rankings, p.rrf_k, n) / top_possible  # 1.0 = first in every ranking
             if mode is RetrievalMode.HYBRID:
-                named = set(query.terms)
-                if named:
-                    r.scores += p.term_bonus * np.array([c.term in named for c in self.chunks], dtype=np.float64)
+                if query.terms:
+                    r.scores += p.term_bonus * self.term_hits(query.terms)
                 if query.intents:
-                    r.scores += p.intent_bonus * np.array([prior(query.intents, k) for k in self.kinds])
+                    r.scores += p.intent_bonus * self.intent_priors(query.intents)
                 r.scores += p.heading_bonus * self.heading_hits(query)
         r.order = np.argsort(-r.scores, kind="stable")
         return r
