@@ -105,9 +105,9 @@ class QuizGenerator:
             self._add(q)
         for q in pair_questions(self.glossary, self.caps, self.names_of):
             self._add(q)
-        for term in self.terms:
+        for at, term in enumerate(self.terms):
             if self.conservative(term.name):
-                found = definition_questions(term, self.terms, v_intro, self.near, self.names_of, self.n_options)
+                found = definition_questions(term, self.terms, v_intro, self.near, self.names_of, self.n_options, at=at)
             elif self.caps.kind(term.name) is Kind.CONCEPT:
                 found = list(concept_questions(term, self.caps, self.aliases[term.name], self.n_options))
                 facts = self.caps.concepts.get(term.name)

@@ -16,32 +16,46 @@ from .options import qid
 
 
 def definition_questions(term: Term, terms: Sequence[Term], v_intro: np.ndarray, near: float,
-                         names_of: Callable[[str], tuple[str, ...]], n_options: int = 4) -> Iterable[Question]:
+                         names_of: Callable[[str], tuple[str, ...]], n_options: int = 4,
+                         at: int | None = None) -> Iterable[Question]:
+    """``at``: the term's position in ``terms`` (and row of ``v_intro``), when the caller knows it."""
     if not term.intro:
         return
     names = names_of(term.name)
     stem = f"次の説明の{MASK}に当てはまる用語はどれですか？\n\n{mask(term.intro, names)}"
     if names_any(stem, names):
         return
-    me = v_intro[terms.index(term)]
-    ranked = []
-    for j, other in enumerate(terms):
-        if other.name == term.name or names_any(stem, names_of(other.name)):
-            continue
-        score = float(v_intro[j] @ me)
-        if score >= near:
-            continue  # two intros that say the same: the definition would fit both
-        ranked.append((score, other))
-    ranked.sort(key=lambda x: -x[0])
+    me_at = at if at is not None else next(i for i, t in enumerate(terms) if t.name == term.name)
+    ranked = _nearest_distractors(me_at, terms, v_intro, near, stem, names_of, n_options - 1)
     if len(ranked) < n_options - 1:
         return
     ref = SourceRef(term=term.name, section=INTRO, text=term.intro, file=term.file, line=term.intro_line)
     options = [Option(text=term.name, correct=True, term=term.name, section=INTRO, file=term.file, line=term.intro_line,
                       why=f"正しい: {term.name} › {INTRO}（{term.file}:{term.intro_line}）の説明です。")]
-    for _, other in ranked[: n_options - 1]:
+    for other in ranked:
         first = other.intro_entries[0].text if other.intro_entries else other.name
         options.append(Option(text=other.name, correct=False, term=other.name, section=INTRO, file=other.file,
                               line=other.intro_line, why=f"誤り: {other.name} は「{first}」（{other.file}:{other.intro_line}）。"))
     expl = f"{MASK}に入るのは「{term.name}」です。\n根拠: {term.name} › {INTRO}（{term.file}:{term.intro_line}）\n「{term.intro}」"
     yield Question(id=qid("definition_term", [f"{term.name}›{INTRO}›intro"]), type="definition_term", topic=term.name,
                    stem=stem, options=tuple(options), explanation=expl, source=ref, n_correct=1, sources=(ref,))
+
+
+def _nearest_distractors(me_at: int, terms: Sequence[Term], v_intro: np.ndarray, near: float, stem: str,
+                         names_of: Callable[[str], tuple[str, ...]], wanted: int) -> list[Term]:
+    """The ``wanted`` terms whose intros are closest to this one's without saying the same thing
+    (cosine under ``near``) and whose names the stem does not contain. One matrix product ranks
+    every term; only the nearest few are checked by name, so a bank of T terms costs T products,
+    not T² name checks."""
+    scores = v_intro @ v_intro[me_at]
+    picked: list[Term] = []
+    for j in np.argsort(-scores, kind="stable"):
+        other = terms[int(j)]
+        if int(j) == me_at or other.name == terms[me_at].name or scores[j] >= near:
+            continue  # itself, or an intro that says the same: the definition would fit both
+        if names_any(stem, names_of(other.name)):
+            continue
+        picked.append(other)
+        if len(picked) == wanted:
+            break
+    return picked
