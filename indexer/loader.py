@@ -22,6 +22,7 @@ from .cache import EmbeddingCache, embed_with_cache
 from .chunks import Chunk
 from .config import Config, load_config
 from .embedder import Embedder
+from .runtimes import limit_blas_threads
 from .aliases import AliasError, Aliases
 from .glossary import Glossary, GlossaryError, load_glossary
 from .store import GlossaryIndex, IndexCorruptError, IndexMissingError, Staleness, check_staleness, validate_knowledge
@@ -115,6 +116,7 @@ def open_resources(config: Config | None = None, *, embedder: EmbedderSource = N
     when there is no index to fall back on).
     """
     config = config or load_config()
+    limit_blas_threads()
     try:
         index = GlossaryIndex.load(config.index_dir)
     except (IndexMissingError, IndexCorruptError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -29,20 +28,39 @@ def _core(name: str) -> str:
     return _SEP_CHARS.sub("", match_form(name))
 
 
-@lru_cache(maxsize=None)
-def _compiled(core: str) -> re.Pattern:
-    """A name's core → a regex that ignores spacing/punctuation between letters and, for Latin
-    names, only matches whole words (so ``debugger`` is not found inside ``debuggers2``, but plural
-    is). Compiled on first use, only for questions holding the core's first character."""
-    body = _SEP.join(re.escape(c) for c in core)
-    head = r"(?<![a-z0-9])" if _LATIN.match(core[0]) else ""
-    tail = r"(?:s|es)?(?![a-z0-9])" if _LATIN.match(core[-1]) else ""
-    return re.compile(head + body + tail)
+def _compact(folded: str) -> tuple[str, list[int]]:
+    """The question without separators, and where each kept character sits in it: a name matches
+    across spacing and punctuation (``sage maker`` / ``sage-maker``) as a plain substring here."""
+    keep = [i for i, ch in enumerate(folded) if not _SEP_CHARS.fullmatch(ch)]
+    return "".join(folded[i] for i in keep), keep
 
 
-def _pattern(name: str) -> re.Pattern | None:
-    core = _core(name)
-    return _compiled(core) if core else None
+def _word_follows(text: str, at: int) -> bool:
+    return at < len(text) and bool(_LATIN.match(text[at]))
+
+
+def _spans(core: str, folded: str, compact: str, keep: list[int]) -> Iterable[tuple[int, int]]:
+    """Where ``core`` occurs in ``folded``, separators allowed between its letters, left to right
+    and non-overlapping. A Latin name only matches whole words (``debugger`` is not found inside
+    ``debuggers2``), plural ``s``/``es`` included. Substring search, no regex: a glossary of
+    thousands of names costs a question microseconds per name, with nothing to compile."""
+    latin_head, latin_tail = bool(_LATIN.match(core[0])), bool(_LATIN.match(core[-1]))
+    p = compact.find(core)
+    while p >= 0:
+        start, end = keep[p], keep[p + len(core) - 1] + 1
+        if latin_head and start > 0 and _LATIN.match(folded[start - 1]):
+            p = compact.find(core, p + 1)
+            continue
+        if latin_tail:
+            end = next((end + len(x) for x in ("s", "es", "") if folded.startswith(x, end)
+                        and not _word_follows(folded, end + len(x))), -1)
+        if end < 0:
+            p = compact.find(core, p + 1)
+            continue
+        yield start, end
+        while p < len(keep) and keep[p] < end:  # the next match starts after this one
+            p += 1
+        p = compact.find(core, p)
 
 
 @dataclass(frozen=True)
@@ -59,9 +77,8 @@ class Mention:
 class AliasTable:
     terms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term → names
     groups: list[tuple[str, ...]] = field(default_factory=list)
-    # (core, term or group index, name length); a core's regex is compiled when a question first
-    # holds the core's first character (every match starts with it), so neither start-up nor a
-    # question pays for the names it cannot contain
+    # (core, term or group index, name length); a core is only searched for when the question
+    # holds its first character (every match starts with it)
     _term_patterns: list[tuple[str, str, int]] = field(default_factory=list, repr=False)
     _group_patterns: list[tuple[str, int, int]] = field(default_factory=list, repr=False)
 
@@ -85,23 +102,23 @@ class AliasTable:
         taken = [False] * len(folded)
         found: list[Mention] = []
         folded = folded.replace("・", " ")
-        present = set(folded)
+        compact, keep = _compact(folded)
+        present = set(compact)
 
-        def claim(core: str) -> Iterable[re.Match]:
+        def claim(core: str) -> Iterable[tuple[int, int]]:
             if core[0] not in present:
                 return
-            for m in _compiled(core).finditer(folded):
-                if m.end() > m.start() and not any(taken[m.start() : m.end()]):
-                    for i in range(m.start(), m.end()):
-                        taken[i] = True
-                    yield m
+            for start, end in _spans(core, folded, compact, keep):
+                if not any(taken[start:end]):
+                    taken[start:end] = [True] * (end - start)
+                    yield start, end
 
-        for pattern, term, _ in self._term_patterns:
-            for m in claim(pattern):
-                found.append(Mention(start=m.start(), end=m.end(), term=term, expansion=(term,) + self.terms[term]))
-        for pattern, gi, _ in self._group_patterns:
-            for m in claim(pattern):
-                found.append(Mention(start=m.start(), end=m.end(), term=None, expansion=self.groups[gi]))
+        for core, term, _ in self._term_patterns:
+            for start, end in claim(core):
+                found.append(Mention(start=start, end=end, term=term, expansion=(term,) + self.terms[term]))
+        for core, gi, _ in self._group_patterns:
+            for start, end in claim(core):
+                found.append(Mention(start=start, end=end, term=None, expansion=self.groups[gi]))
         return sorted(found, key=lambda m: m.start)
 
     def terms_in(self, folded: str) -> list[str]:

@@ -182,3 +182,19 @@ def test_cli_reports_the_configured_runtime(tmp_path, project_config):
     done = subprocess.run([sys.executable, "-m", "indexer.runtimes", "--config", str(other)], cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "sentence-transformers"
+
+
+def test_opening_resources_holds_numpys_blas_to_one_thread(tmp_path):
+    """Answering multiplies one query by a few thousand vectors: BLAS threads only cost there."""
+    import subprocess
+    import sys
+
+    code = ("from threadpoolctl import threadpool_info\n"
+            "from indexer.loader import open_resources\n"
+            "from indexer.errors import KnowledgeError\n"
+            "try:\n    open_resources()\nexcept KnowledgeError:\n    pass\n"
+            "print(sorted({p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas'}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "OPENBLAS_NUM_THREADS": ""})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[1]"

@@ -1,0 +1,51 @@
+"""Name spans in a question: the substring matcher of ``qa.aliases`` against the regular expression
+it replaced (the reference: separators allowed between letters, whole Latin words, plural s/es),
+on the project's own names and on generated text."""
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa.aliases import AliasTable, _compact, _core, _spans
+
+SEP = r"[\s\-_]*"
+LATIN = re.compile(r"[a-z0-9]")
+
+
+def reference(core: str) -> re.Pattern:
+    body = SEP.join(re.escape(c) for c in core)
+    head = r"(?<![a-z0-9])" if LATIN.match(core[0]) else ""
+    tail = r"(?:s|es)?(?![a-z0-9])" if LATIN.match(core[-1]) else ""
+    return re.compile(head + body + tail)
+
+
+def spans(core: str, text: str) -> list[tuple[int, int]]:
+    compact, keep = _compact(text)
+    return list(_spans(core, text, compact, keep))
+
+
+NAMES = ["eventbridge", "sagemaker debugger", "tensorboard", "box", "過学習", "イベント バス", "a", "s3", "ml"]
+ALPHABET = "abdegorsx0123 -_過学習イベントバス"
+
+
+@settings(max_examples=400, deadline=None)
+@given(name=st.sampled_from(NAMES), text=st.text(alphabet=ALPHABET, max_size=40))
+def test_spans_are_the_reference_regexs_matches(name, text):
+    core = _core(name)
+    expected = [(m.start(), m.end()) for m in reference(core).finditer(text) if m.end() > m.start()]
+    assert spans(core, text) == expected
+
+
+def test_spacing_punctuation_words_and_plurals():
+    assert spans("sagemakerdebugger", "use sage-maker  debugger now") == [(4, 24)]
+    assert spans("debugger", "debuggers2 and debuggers") == [(15, 24)]  # a longer word, then a plural
+    assert spans("box", "boxes xbox box") == [(0, 5), (11, 14)]
+    assert spans("過学習", "過 学習と過学習") == [(0, 4), (5, 8)]
+
+
+def test_longer_names_claim_their_span_first():
+    table = AliasTable({"SageMaker Debugger": ("sagemaker debugger",), "SageMaker": ("sagemaker",)})
+    found = table.find("sagemaker debugger と sagemaker")
+    assert [(m.term, m.start, m.end) for m in found] == [("SageMaker Debugger", 0, 18), ("SageMaker", 21, 30)]
