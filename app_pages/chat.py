@@ -2,10 +2,11 @@
 at their section; abstention with suggested terms; the conversation survives page switches.
 
 Capacity: the conversation is an ``st.fragment``, so a question reruns only the chat, not the
-frame (navigation, sidebar, index status); and only the latest ``FULL_TURNS`` answers are drawn
-with their expanders and buttons. Older turns are one Markdown text, made once per message and
-kept with it, inside one collapsed expander: a rerun costs the same at the 60th question as at
-the first (bench/bench_load.py measures it)."""
+frame (navigation, sidebar, index status); only the latest answer is drawn with its expanders and
+buttons, the two turns before it as messages of one Markdown text each (sources listed, no
+widgets), and older turns as one text inside a collapsed expander. Each text is made once per
+message and kept with it: a rerun costs the same at the 60th question as at the first, and the
+browser redraws a few elements, not dozens (bench/bench_load.py measures both)."""
 from __future__ import annotations
 
 import time
@@ -19,7 +20,8 @@ from app_shared.text import format_seconds, md_escape, md_highlight, md_quote
 from indexer.errors import KnowledgeError
 from qa import Answer, Answerer, answer_parts
 
-FULL_TURNS = 3  # the latest answers keep their citation expanders and buttons
+RECENT_TURNS = 3  # turns shown as messages; older ones collapse into one text
+FULL_TURNS = 1  # of those, the latest keep their citation expanders and buttons
 USER_AVATAR = ":material/person:"
 BOT_AVATAR = ":material/auto_stories:"
 EXAMPLE_QUESTIONS = (
@@ -82,34 +84,37 @@ def render_answer(msg: dict) -> None:
     st.caption(f":material/timer: {format_seconds(msg['seconds'])}")
 
 
-def render_message(msg: dict) -> None:
+def render_message(msg: dict, full: bool = True) -> None:
     # Keyed by the message's number: the browser keeps each message's element across reruns, and a
     # test can tell the n-th message by its class (st-key-msg-<n>) whatever the window shows.
     with st.container(key=f"msg-{msg['id']}"), \
             st.chat_message(msg["role"], avatar=USER_AVATAR if msg["role"] == "user" else BOT_AVATAR):
         if msg["role"] == "user":
             st.markdown(md_escape(msg["text"]))
-        else:
+        elif full:
             render_answer(msg)
-
-
-def turn_markdown(msg: dict) -> str:
-    """A past message as one escaped Markdown text (answer and its sources), made once and kept."""
-    if "md" not in msg:
-        if msg["role"] == "user":
-            msg["md"] = f"**質問：** {md_escape(msg['text'])}"
         else:
-            answer: Answer = msg["answer"]
-            body = answer_markdown(answer) if answer.found else md_escape(answer.message or "")
-            sources = [md_escape(f"［{i}］ {c.term} › {c.section}（{c.source}）")
-                       for i, c in enumerate(answer.citations, start=1)]
-            msg["md"] = body + ("  \n" + "  \n".join(sources) if sources else "")
+            st.markdown(turn_markdown(msg, label=False))
+
+
+def turn_markdown(msg: dict, label: bool = True) -> str:
+    """A past message as one escaped Markdown text (answer and its sources), made once and kept."""
+    if msg["role"] == "user":
+        text = md_escape(msg["text"])
+        return f"**質問：** {text}" if label else text
+    if "md" not in msg:
+        answer: Answer = msg["answer"]
+        body = answer_markdown(answer) if answer.found else md_escape(answer.message or "")
+        sources = [md_escape(f"［{i}］ {c.term} › {c.section}（{c.source}）")
+                   for i, c in enumerate(answer.citations, start=1)]
+        msg["md"] = body + ("  \n" + "  \n".join(sources) if sources else "")
     return msg["md"]
 
 
-def render_history(history: list[dict], full_turns: int = FULL_TURNS) -> None:
-    """Older turns as one text in a collapsed expander; the latest ``full_turns`` turns in full."""
-    split = max(0, len(history) - 2 * full_turns)
+def render_history(history: list[dict], recent_turns: int = RECENT_TURNS, full_turns: int = FULL_TURNS) -> None:
+    """Older turns as one text in a collapsed expander; the latest ``recent_turns`` as messages,
+    the last ``full_turns`` of them with their citation widgets."""
+    split = max(0, len(history) - 2 * recent_turns)
     if split:
         cached = st.session_state.get("chat_older_md")
         if not cached or cached[0] != split or cached[1] is not history[split - 1]:
@@ -119,8 +124,9 @@ def render_history(history: list[dict], full_turns: int = FULL_TURNS) -> None:
         with st.expander(f"以前の会話（{sum(m['role'] == 'user' for m in history[:split])} 問）",
                          icon=":material/history:"):
             st.markdown(cached[2])
-    for msg in history[split:]:
-        render_message(msg)
+    full_from = len(history) - 2 * full_turns
+    for i, msg in enumerate(history[split:], start=split):
+        render_message(msg, full=i >= full_from)
 
 
 def render_welcome() -> None:
@@ -186,7 +192,8 @@ def chat(answerer: Answerer) -> None:
             top = st.columns([5, 1])
             top[1].button("会話を消去", key="clear-chat", on_click=lambda: st.session_state.update(chat=[]),
                           icon=":material/delete:", width="stretch")
-        render_history(history, FULL_TURNS - 1 if question else FULL_TURNS)  # the new turn is one of them
+        new_turn = 1 if question else 0  # the new turn is one of the recent (and the full) ones
+        render_history(history, RECENT_TURNS - new_turn, FULL_TURNS - new_turn)
         if question:
             answer_question(answerer, question, history)
 

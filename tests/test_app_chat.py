@@ -116,15 +116,21 @@ def test_the_page_file_runs_on_its_own_route(app_workspace):
 
 def test_a_long_chat_draws_only_the_latest_turns_in_full(app_workspace):
     """Older turns collapse into one text (so a rerun costs the same at the 60th question as at
-    the first); nothing is lost: every question and answer is still in that text."""
-    from app_pages.chat import FULL_TURNS
+    the first); the recent ones stay visible, only the latest with its citation widgets; nothing
+    is lost: every question and answer is still in that text."""
+    from app_pages.chat import FULL_TURNS, RECENT_TURNS
 
     at = app_test().run()
     questions = ["過学習とは？", "TensorBoardの利点は？", "EventBridgeとは？", "早期停止とは？", "SageMaker Debuggerの機能は？"]
     for q in questions:
         _ask(at, q)
     assert len(at.session_state["chat"]) == 2 * len(questions)
-    assert [m.name for m in at.chat_message] == ["user", "assistant"] * FULL_TURNS
+    assert [m.name for m in at.chat_message] == ["user", "assistant"] * RECENT_TURNS
+    latest = at.session_state["chat"][-1]["answer"]
+    assert FULL_TURNS == 1 and len([e for e in at.expander if e.label.startswith("［")]) == len(latest.citations)
+    assert len([b for b in at.button if b.key.startswith("cite-")]) == len(latest.citations)
+    shown = "\n".join(m.markdown[0].value for m in at.chat_message[-4:-2] if m.markdown)
+    assert app.md_escape(questions[-2]) in shown and "aws\\_ml\\_glossary" in shown  # the turn before, as text
     older = next(e for e in at.expander if e.label.startswith("以前の会話"))
     assert "2 問" in older.label
     text = "\n".join(texts(older))
