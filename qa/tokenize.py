@@ -255,6 +255,11 @@ class Tokenizer:
                 if part.pos == "名詞" and pn not in STOPWORDS and pn != n:
                     acc.out.append(Token(norm=pn, surface=part.surface, pos=part.pos, proper=proper))
 
+    def reading(self, text: str) -> str:
+        """Katakana reading of ``text`` (Sudachi's reading forms joined): かがくしゅう and 過学習
+        both read カガクシュウ, so kana spellings can meet the written word."""
+        return "".join(m.reading_form() for m in self._tok.tokenize(unicodedata.normalize("NFKC", text), self._mode_c))
+
     def terms(self, text: str) -> list[str]:
         """The normalised strings only: what BM25 indexes and queries with."""
         return [t.norm for t in self.tokens(text)]

@@ -130,3 +130,17 @@ def test_a_long_chat_draws_only_the_latest_turns_in_full(app_workspace):
     text = "\n".join(texts(older))
     assert all(app.md_escape(q) in text for q in questions[:2])
     assert "aws\\_ml\\_glossary\\.ja\\.md" in text  # sources are kept too
+
+
+def test_a_follow_up_is_about_the_term_of_the_conversation(app_workspace):
+    at = _ask(app_test().run(), "SageMaker Debugger とは何ですか？")
+    at = _ask(at, "その利点は？")
+    labels = [e.label for e in _assistant(at).expander]
+    assert labels and labels[0].startswith("［1］ Amazon SageMaker Debugger › 利点"), labels
+
+
+def test_a_comparison_answers_both_sides_each_cited(app_workspace):
+    at = _ask(app_test().run(), "Debugger と TensorBoard の違いは？")
+    labels = [e.label for e in _assistant(at).expander]
+    assert any("Amazon SageMaker Debugger ›" in label for label in labels), labels
+    assert any("TensorBoard ›" in label for label in labels), labels
