@@ -34,12 +34,12 @@ FEATURES = (
     "rules_found",  # the evidence rules (qa/abstain.py) would answer
     "names_term",  # the question (or the conversation, or a choice) names a glossary term
     "n_unknown_names",  # names the glossary never uses (Redshift, Rust)
-    "known_share",  # share of the question's content words the glossary uses anywhere (1 if none)
+    "known_share",  # share of the question's content words the glossary uses anywhere (none: names_term)
     "unknown_weight",  # idf-weighted share of content words the glossary never uses
     "n_unknown_concepts",
     "n_concepts",
     "asks_quantity",  # a number, a price, a limit: the glossary states none
-    "coverage",  # idf-weighted share of content words in the best section or entry (1 if none)
+    "coverage",  # idf-weighted share of content words in the best section or entry (none: names_term)
     "chunk_coverage",
     "passing_name",  # it names something the glossary only mentions in passing (S3, Kinesis)
     "dense_top", "dense_margin", "dense_z",  # cosine of the best section, its lead, its z-score
@@ -60,15 +60,18 @@ def features(r, prep, verdict) -> dict[str, float]:
     out["rules_found"] = float(verdict.found)
     out["names_term"] = float(bool(q.terms) or bool(prep and (prep.candidates or prep.compared)))
     out["n_unknown_names"] = float(len(q.unknown_names))
-    out["known_share"] = sum(c.known for c in concepts) / len(concepts) if concepts else 1.0
+    # With no content word at all, a question naming a term asks about the term itself (fully
+    # covered); one naming nothing asks about nothing in particular (「AWSの機械学習サービスとは」).
+    empty_cover = out["names_term"]
+    out["known_share"] = sum(c.known for c in concepts) / len(concepts) if concepts else empty_cover
     total = sum(c.weight for c in concepts)
     out["unknown_weight"] = sum(c.weight for c in concepts if not c.known) / total if total > 0 else 0.0
     out["n_unknown_concepts"] = float(min(5, sum(not c.known for c in concepts)))
     out["asks_quantity"] = float(bool(_QUANTITY.search(text)))
     out["n_concepts"] = float(min(len(concepts), 10))
     # Nothing asked beyond the term itself (「デバッガーの主な特徴は？」) is fully covered.
-    out["coverage"] = float(verdict.coverage) if concepts else 1.0
-    out["chunk_coverage"] = float(f.get("chunk_coverage", 0.0)) if concepts else 1.0
+    out["coverage"] = float(verdict.coverage) if concepts else empty_cover
+    out["chunk_coverage"] = float(f.get("chunk_coverage", 0.0)) if concepts else empty_cover
     out["passing_name"] = float(verdict.reason in PASSING)
     if r.dense_chunk is not None:
         d = np.sort(r.dense_chunk)[::-1]
@@ -159,9 +162,19 @@ def choose_threshold(p: np.ndarray, y: np.ndarray, kept: np.ndarray | None = Non
 KEPT_RULES = ("coverage", "coverage+agreement")
 
 
+# The evidence rules' refusals the model never overturns: a question whose every word is generic
+# or a function word and that names no term (「AWSの機械学習サービスとは何ですか」) points at no
+# entry, so an answer would be a guess; the development set holds no such question, so the model
+# has learnt nothing about them either.
+KEPT_REFUSALS = ("no-specific-words",)
+
+
 def answers(model: "Calibrated", feats: dict[str, float], rules_found: bool, rules_reason: str) -> tuple[bool, float]:
-    """The decision: the model's probability at its operating point, or a kept rule acceptance."""
+    """The decision: the model's probability at its operating point, or a kept rule acceptance,
+    unless the rules found nothing specific to look for."""
     p = model.probability(feats)
+    if rules_reason in KEPT_REFUSALS:
+        return False, p
     return bool(p >= model.threshold or kept_rule(feats, rules_found, rules_reason)), p
 
 

@@ -130,8 +130,11 @@ def _word_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, con
     opening = norm.lstrip()
     groups: dict[str, tuple[set[str], bool]] = {}
     for tok in tokenizer.tokens(rest):
-        if tok.pos in ("bigram", "動詞"):
-            continue  # verbs rarely carry the topic (受け取る, 止める): they stay in the BM25 query only
+        if tok.pos in ("bigram", "動詞") or tok.unread:
+            # Verbs rarely carry the topic (受け取る, 止める), and a word the dictionary cannot read
+            # (another language's, a number) says nothing the multilingual dense side does not:
+            # both stay in the BM25 query only.
+            continue
         if tok.surface.isascii():
             # In Japanese text a Latin word is nearly always a name; in English, a capital not at
             # the start of the sentence says so.

@@ -79,6 +79,9 @@ class Token:
     surface: str  # the text as written, for highlighting
     pos: str  # Sudachi's first part-of-speech field ("bigram" for joined units)
     proper: bool = False  # a name: Latin word, Sudachi 固有名詞, or unknown katakana word
+    # Outside Sudachi's dictionary and not a name: a word of another language (什么, 과적합) or a
+    # number. It still searches, but it is no evidence of a topic the glossary lacks.
+    unread: bool = False
 
 
 class Morpheme(NamedTuple):
@@ -219,7 +222,8 @@ class Tokenizer:
             if word in STOPWORDS:
                 acc.flush()
                 continue
-            acc.add(Token(norm=word, surface=w if len(words) > 1 else unit.surface, pos=pos, proper=True), join=True)
+            acc.add(Token(norm=word, surface=w if len(words) > 1 else unit.surface, pos=pos, proper=True,
+                          unread=word.isdigit()), join=True)
         # Sudachi reads many English words in katakana (alert → アラート): keep that reading too,
         # so an English question can reach a Japanese entry.
         low = match_form(unit.surface)
@@ -232,7 +236,7 @@ class Tokenizer:
                        budget: list[int] | None = None) -> None:
         n = match_form(unit.normalized)
         proper = unit.pos_detail == "固有名詞" or (unit.oov and bool(_KATAKANA_RUN.match(n)))
-        tok = Token(norm=n, surface=unit.surface, pos=pos, proper=proper)
+        tok = Token(norm=n, surface=unit.surface, pos=pos, proper=proper, unread=unit.oov and not proper)
         if unit.oov and _KATAKANA_RUN.match(n) and len(n) >= 4:
             pieces = self._split_oov_katakana(n, budget)
             if pieces:
