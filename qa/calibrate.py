@@ -24,7 +24,7 @@ _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 # Wording that asks for a quantity or a limit (a price, a maximum, how many): the glossary is a
 # description of concepts and states no numbers, so such a question is rarely answered by it.
-_QUANTITY = re.compile(r"いくら|何(円|ドル|個|回|件|秒|分|時間|日|kb|mb|gb|%|パーセント|種類まで)|上限|最大|最小値|制限|クォータ"
+_QUANTITY = re.compile(r"いくら|いくつ|どれ[くぐ]らい|どの[くぐ]らい|最小|何(円|ドル|個|回|件|秒|分|時間|日|kb|mb|gb|%|パーセント|種類まで)|上限|最大|制限|クォータ"
                        r"|\d+\s*(円|ドル|kb|mb|gb|%|件|回|秒|個)|how (much|many|long|large|big)|maximum|minimum|limit|quota", re.I)
 
 # The evidence rules' reasons for "it names something the glossary only mentions in passing".
@@ -180,12 +180,15 @@ def answers(model: "Calibrated", feats: dict[str, float], rules_found: bool, rul
 
 def kept_rule(feats: dict[str, float], rules_found: bool, rules_reason: str) -> bool:
     """A rule acceptance the model does not overturn: coverage of a question naming no term, or a
-    question naming a term and asking nothing the glossary lacks (no unknown word, no quantity)."""
+    question naming a term and asking nothing the glossary lacks (no unknown word); never for a
+    question asking for a quantity (a price, a limit, how many)."""
     if not rules_found:
         return False
+    if feats.get("asks_quantity"):
+        return False  # the glossary states no numbers: the model decides, rules alone cannot
     if rules_reason in KEPT_RULES and not feats.get("names_term"):
         return True
-    return rules_reason == "names-term" and not feats.get("n_unknown_concepts") and not feats.get("asks_quantity")
+    return rules_reason == "names-term" and not feats.get("n_unknown_concepts")
 
 
 def load_models(path: str | Path = MODEL_FILE) -> dict[str, Calibrated]:

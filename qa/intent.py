@@ -78,6 +78,12 @@ _PRIORS: dict[str, dict[str, float]] = {
 _SPECIFIC = ("usecase", "benefit", "feature", "component", "method", "integration", "concept")
 
 
+def intent_words(folded: str) -> list[str]:
+    """The stretches of a question that say which *kind* of answer is wanted (場面, 対処法,
+    symptoms, main features): wording of the question, not a topic it is about."""
+    return [m.group() for pat in _INTENT_PATTERNS.values() for m in pat.finditer(folded) if m.group().strip()]
+
+
 def detect_intents(folded: str) -> list[str]:
     """Intents of the question, most specific first; [] when the wording says nothing."""
     found = [k for k, p in _INTENT_PATTERNS.items() if p.search(folded)]

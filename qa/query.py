@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from indexer.text import match_form
 
 from .aliases import AliasTable, Mention
-from .intent import detect_intents
+from .intent import detect_intents, intent_words
 from .keyword import KeywordIndex, term_tag
 from .tokenize import GENERIC, STOPWORDS, Token, Tokenizer
 from .variants import Variants
@@ -124,13 +124,16 @@ def _alias_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, co
 
 def _word_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, concepts: _Concepts) -> None:
     """Whatever the alias spans did not cover, word by word. Words sharing a surface (an English
-    word and Sudachi's katakana reading of it) are one concept."""
+    word and Sudachi's katakana reading of it) are one concept. A word inside the wording that
+    asks for a kind of answer (「活用場面」, "symptoms of") is the question's form, not its topic:
+    the section kind it asks for is matched by the intent prior instead."""
     japanese = bool(_JAPANESE.search(norm))
+    asking = intent_words(match_form(norm))
     rest = _blank(norm, [(m.start, m.end) for m in mentions])
     opening = norm.lstrip()
     groups: dict[str, tuple[set[str], bool]] = {}
     for tok in tokenizer.tokens(rest):
-        if tok.pos in ("bigram", "動詞") or tok.unread:
+        if tok.pos in ("bigram", "動詞") or tok.unread or any(match_form(tok.surface) in w for w in asking):
             # Verbs rarely carry the topic (受け取る, 止める), and a word the dictionary cannot read
             # (another language's, a number) says nothing the multilingual dense side does not:
             # both stay in the BM25 query only.

@@ -45,6 +45,10 @@ STOPWORDS = frozenset(
     there these they this to was will with what which who whom why how when where does do did can
     could would should i me my we our you your tell explain please about give show list some any
     its am been being have has had get got
+    myself ours ourselves yours yourself yourselves he him his himself she her hers herself itself
+    them theirs themselves those were having doing because until while against between through
+    during before after above below from up down out off over under again further once here both
+    each few more most other own same so than too very just now also may might must shall
     le la les de du des un une et est ce qu que qui quoi comment der die das ist ein eine und wie was
     el los las una es que como por para
     """.split()
