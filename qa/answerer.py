@@ -138,7 +138,7 @@ class Answerer:
         # back while naming another term (「それを EventBridge から起動できる？」: both are meant).
         if history and not query.unknown_names and (
                 (not query.terms and (shape.refers_back or len(shape.stem) <= SHORT_FOLLOWUP))
-                or (query.terms and shape.refers_back)):
+                or (query.terms and shape.refers_back and not shape.opener_only)):
             carried = self.carried_term(history)
             if carried and carried not in query.terms:
                 query = self.retriever.analyze(f"{carried} {shape.stem}")

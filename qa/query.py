@@ -26,6 +26,7 @@ MAX_CONCEPTS = 64
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _UPPER = re.compile(r"[A-Z]")
+_KANJI = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,15 @@ def _alias_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, co
             concepts.add(span, {t for w in m.expansion for t in tokenizer.terms(w)}, name)
 
 
+def _asks_form(tok: Token, asking: list[str]) -> bool:
+    """The token is wording that asks for a kind of answer: inside such wording, or a Japanese
+    compound built on it (対処法, 見つけ方, 機能一覧); katakana compounds are names (インスタンスタイプ)."""
+    surface = match_form(tok.surface)
+    if any(surface in w for w in asking):
+        return True
+    return bool(_KANJI.search(surface)) and any(len(w) >= 2 and w in surface for w in asking)
+
+
 def _word_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, concepts: _Concepts) -> None:
     """Whatever the alias spans did not cover, word by word. Words sharing a surface (an English
     word and Sudachi's katakana reading of it) are one concept. A word inside the wording that
@@ -133,7 +143,7 @@ def _word_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, con
     opening = norm.lstrip()
     groups: dict[str, tuple[set[str], bool]] = {}
     for tok in tokenizer.tokens(rest):
-        if tok.pos in ("bigram", "動詞") or tok.unread or any(match_form(tok.surface) in w for w in asking):
+        if tok.pos in ("bigram", "動詞") or tok.unread or _asks_form(tok, asking):
             # Verbs rarely carry the topic (受け取る, 止める), and a word the dictionary cannot read
             # (another language's, a number) says nothing the multilingual dense side does not:
             # both stay in the BM25 query only.

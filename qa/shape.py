@@ -32,6 +32,9 @@ _COMPARE = re.compile(r"違い|ちがい|違う|ちがう|差は|差を|差異|�
                       r"|difference|differ|compare|comparison|which (one|is better|should i)|better than|or\b.*\bwhich", re.I)
 _ANAPHORA = re.compile(r"^(その|それ|これ|あれ|この|あの|そいつ|こいつ|そっち|こっち|じゃあ|では|なら)|(それ|これ|あれ)(は|の|を|って|で|が|に|と)"
                        r"|(その|この|あの)\S|\b(it|its|it's|this|that|they|them|their|those)\b", re.I)
+# Only an opener (「じゃあ」「では」), no pronoun: a question naming a term of its own after it
+# changes the subject (「じゃあ TensorBoard は？」) rather than pointing back.
+_OPENER_ONLY = re.compile(r"^(じゃあ|じゃ|では|なら|(and|so)\b)[、,\s]*", re.I)
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Shape:
     choices: list[str] = field(default_factory=list)
     comparison: bool = False  # the wording compares ("違い", "vs", "どっち")
     refers_back: bool = False  # the wording points at something said before (その, それ, it)
+    opener_only: bool = False  # it only opens with じゃあ/では: a named term then changes the subject
     sentences: int = 1
 
     @property
@@ -84,6 +88,7 @@ def parse(text: str) -> Shape:
     return Shape(stem=stem, question=question, constraint=constraint, choices=choices,
                  comparison=bool(_COMPARE.search(stem)),
                  refers_back=len(sents) <= 2 and bool(_ANAPHORA.search(question)),
+                 opener_only=bool(_OPENER_ONLY.match(question)) and not _ANAPHORA.search(_OPENER_ONLY.sub("", question, 1)),
                  sentences=len(sents))
 
 
