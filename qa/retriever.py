@@ -51,6 +51,10 @@ class Params:
     intent_bonus: float = 0.3  # × intent prior (0..1.5)
     entry_vectors: bool = True  # embed every entry (≈1 s per 100 entries, once per index, cached)
     heading_bonus: float = 0.15  # per question word in the section's heading (synonyms: half)
+    # A question about a term that asks something specific the glossary has words for (a known
+    # content word beyond the term, no definition wording) is not asking for the intro, which
+    # names its term in every sentence and so matches every question about it.
+    intro_penalty: float = 0.15
 
 
 @dataclass
@@ -93,6 +97,7 @@ class Retriever:
         self.heading_terms = [set(self.tokenizer.terms(f"{c.term} {c.section}")) for c in self.chunks]
         self.section_terms = [set(self.tokenizer.terms(c.section)) for c in self.chunks]
         self.n = len(self.chunks)
+        self.is_intro = np.array(["intro" in k for k in self.kinds], dtype=np.float64)
         self.variants = build_variants(self.aliases, [c.text for c in self.chunks], self.keyword.entry_tokens,
                                        self.tokenizer, STOPWORDS)
 
@@ -158,5 +163,7 @@ class Retriever:
                 if query.intents:
                     r.scores += p.intent_bonus * np.array([prior(query.intents, k) for k in self.kinds])
                 r.scores += p.heading_bonus * self.heading_hits(query)
+                if named and "definition" not in query.intents and any(c.known for c in query.concepts):
+                    r.scores -= p.intro_penalty * self.is_intro
         r.order = np.argsort(-r.scores, kind="stable")
         return r
