@@ -152,7 +152,8 @@ def _word_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, con
             # In Japanese text a Latin word is nearly always a name; in English, a capital not at
             # the start of the sentence says so.
             sentence_start = opening.startswith(tok.surface) and tok.surface[1:].islower()
-            name = japanese or (bool(_UPPER.search(tok.surface)) and not sentence_start)
+            capital = bool(_UPPER.search(tok.surface)) or any(ch.isdigit() for ch in tok.surface)
+            name = capital and (japanese or not sentence_start)
         else:
             name = tok.proper
         cterms, was_name = groups.get(tok.surface, (set(), False))
