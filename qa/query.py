@@ -116,7 +116,8 @@ def _alias_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, co
     for m in mentions:
         if m.term is None:  # a word group: the question's word or any synonym will do
             span = norm[m.start : m.end].strip()
-            if all(t in GENERIC or t in STOPWORDS for t in tokenizer.terms(span)):
+            # (each word, not the joined bigram: "machine learning" → machinelearning is no new topic)
+            if all(t.norm in GENERIC or t.norm in STOPWORDS for t in tokenizer.tokens(span) if t.pos != "bigram"):
                 continue  # "方法" stays generic even though its synonym "やり方" is not listed
             # "SageMaker" in a Japanese question is a product name like any other Latin word.
             name = span.isascii() and japanese and any(ch.isalpha() for ch in span)
