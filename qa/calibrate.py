@@ -126,8 +126,10 @@ class Calibrated:
                    np.array(d["coef"], float), float(d["intercept"]), float(d["threshold"]))
 
 
-def fit(X: np.ndarray, y: np.ndarray, C: float = 0.5) -> Calibrated:
-    """Standardise, then an L2 logistic regression with balanced classes (few out-of-scope items)."""
+def fit(X: np.ndarray, y: np.ndarray, C: float = 2.0) -> Calibrated:
+    """Standardise, then an L2 logistic regression with balanced classes (few out-of-scope items).
+    C = 2: of 0.1, 0.5, 1, 2 and 5 compared out-of-fold on the development set, 1–5 answer and
+    refuse alike (0.5 refused more near misses but answered 1 % fewer answerable questions)."""
     from sklearn.linear_model import LogisticRegression
 
     mean = X.mean(axis=0)
