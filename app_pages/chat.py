@@ -143,8 +143,21 @@ def render_welcome() -> None:
         st.switch_page(nav.QUIZ)
 
 
+def conversation(history: list[dict]) -> list[dict]:
+    """The chat so far as ``{"role", "content"}`` turns, so a follow-up (「その利点は？」) is
+    understood as being about the term the conversation was about."""
+    turns = []
+    for msg in history:
+        if msg["role"] == "user":
+            turns.append({"role": "user", "content": msg["text"]})
+        elif msg.get("answer") is not None and msg["answer"].found:
+            turns.append({"role": "assistant", "content": msg["answer"].answer})
+    return turns
+
+
 def answer_question(answerer: Answerer, question: str, history: list[dict]) -> None:
     """Ask, show and keep the question and its answer (one failed question never ends the session)."""
+    earlier = conversation(history)
     user_msg = {"role": "user", "text": question, "id": len(history)}
     history.append(user_msg)
     render_message(user_msg)
@@ -152,7 +165,7 @@ def answer_question(answerer: Answerer, question: str, history: list[dict]) -> N
         with st.spinner("用語集を検索しています…"):
             started = time.perf_counter()
             try:
-                answer = answerer.ask(question)
+                answer = answerer.ask(question, history=earlier)
             except Exception as e:  # noqa: BLE001 — shown as a message, the session goes on
                 history.pop()
                 st.error(f"回答中にエラーが発生しました：{md_escape(f'{type(e).__name__}: {e}')}", icon=":material/error:")

@@ -7,6 +7,8 @@
 One small module per concern, so each can be read (and replaced) alone:
 
     clean      user text → safe question text (+ notice when cut)
+    shape      the question's shape: question sentence, pasted choices, comparison, reference back
+    variants   how people type: kana readings, kanji homophones, misspelt Latin names
     tokenize   SudachiPy tokens (normalised forms, compounds and their parts)
     aliases    knowledge/aliases.yaml: other names of terms and words
     intent     question wording → wanted section kind; headings → section kinds
@@ -15,11 +17,12 @@ One small module per concern, so each can be read (and replaced) alone:
     dense      E5 over sections (FAISS) and entries
     fusion     reciprocal rank fusion
     retriever  all of the above → one score per section
-    abstain    answer or not, from evidence rather than cosine
+    abstain    the evidence rules (named terms, names in passing, coverage)
+    calibrate  answer or not: a logistic regression over evidence (qa/abstain_model.json)
     compose    pick entries, compose the [n]-cited answer
     records    Answer / Citation: what a question produces
-    answerer   build_answerer / Answerer.ask, the entry point
-    eval       python -m qa.eval: metrics per retriever on qa/eval_questions.yaml
+    answerer   build_answerer / Answerer.ask(question, history=...), the entry point
+    eval       python -m qa.eval: metrics per set, style and retriever; k-fold out-of-fold on dev
 """
 from .records import Answer, Citation
 from .answerer import Answerer, build_answerer

@@ -5,6 +5,7 @@ Examples::
     python -m qa "過学習を防ぐには？"            # answer and sources, for a person
     python -m qa --json "What is EventBridge?"  # one JSON object
     python -m qa --jsonl < questions.txt        # one question per line → one JSON object per line
+    echo '{"q": "その利点は？", "history": ["Debuggerとは？"]}' | python -m qa --jsonl   # a follow-up
     python -m qa -k 5 "TensorBoardの主要機能"     # five citations instead of the configured three
 
 Exit status: 0 when an answer was produced (including "not in the glossary", which is an answer:
@@ -65,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("question", nargs="*", help="the question (quote it, or its words are joined with spaces)")
     fmt = parser.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print one JSON object")
-    fmt.add_argument("--jsonl", action="store_true", help="read questions from stdin, one per line; write JSON lines")
+    fmt.add_argument("--jsonl", action="store_true", help="read questions from stdin, one per line (plain text, or JSON with \"q\" and an optional "
+                          "\"history\" of earlier turns); write JSON lines")
     parser.add_argument("-k", type=int, default=None, metavar="N", help="number of citations (default: qa.top_k from config)")
     parser.add_argument("--config", help="path to config.yaml (default: the project's, or $STUDY_CONFIG)")
     return parser
@@ -93,6 +95,20 @@ def main(argv: list[str] | None = None) -> int:
     return run(args, answerer)
 
 
+def read_line(line: str) -> tuple[str, list | None]:
+    """One --jsonl input line: a plain question, or a JSON object ``{"q": ..., "history": [...]}``
+    (``question`` works too; history is the earlier turns, oldest first, strings or chat messages)."""
+    if line.lstrip().startswith("{"):
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            return line, None
+        if isinstance(obj, dict) and isinstance(obj.get("q", obj.get("question")), str):
+            history = obj.get("history")
+            return obj.get("q", obj.get("question")), history if isinstance(history, list) else None
+    return line, None
+
+
 def run(args: argparse.Namespace, answerer, stdin=None, stdout=None) -> int:
     """Answer what ``args`` asks with an already-built answerer (the model loads once per process)."""
     stdin = stdin if stdin is not None else (sys.stdin.buffer if hasattr(sys.stdin, "buffer") else sys.stdin)
@@ -101,7 +117,8 @@ def run(args: argparse.Namespace, answerer, stdin=None, stdout=None) -> int:
         if args.jsonl:
             for raw in stdin:
                 line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-                answer = answerer.ask(line.rstrip("\r\n"), k=args.k)
+                question, history = read_line(line.rstrip("\r\n"))
+                answer = answerer.ask(question, k=args.k, history=history)
                 out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
                 out.flush()
             return EXIT_OK

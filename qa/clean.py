@@ -13,7 +13,11 @@ from dataclasses import dataclass
 
 _BLOCKS = re.compile(r"<(script|style|iframe|object)\b[^>]*>.*?(</\1\s*>|$)", re.I | re.S)
 _TAG = re.compile(r"</?[a-zA-Z!][^<>]{0,300}>")
-_MD = re.compile(r"[*_`#>|~\[\]]+|!\[|\]\([^)]*\)")
+# A link's target first (else "]" alone would match and leave "(http://…)" to be read as words).
+_MD = re.compile(r"\]\([^)]*\)|!\[|[*_`#>|~\[\]]+")
+# An address is where something is, not what is asked: its words (evil, example, com) are no
+# evidence of a topic the glossary lacks.
+_URL = re.compile(r"(?:\b(?:https?|ftp|file)://|\bwww\.|\bmailto:)\S+|\S+@\S+\.\S+", re.I)
 _SPACES = re.compile(r"\s+")
 
 
@@ -54,5 +58,6 @@ def clean_question(raw: object, max_chars: int) -> CleanQuestion:
     search = _BLOCKS.sub(" ", search)
     search = _TAG.sub(" ", search)
     search = _MD.sub(" ", search)
+    search = _URL.sub(" ", search)
     search = _SPACES.sub(" ", _strip_controls(search)).strip()
     return CleanQuestion(text, search, notice, truncated)

@@ -41,6 +41,26 @@ def is_definition(r: Retrieval) -> bool:
     return asks and not any(c.known for c in q.concepts) and bool(q.terms or r.extras.get("top_is_intro"))
 
 
+def _leading(r: Retrieval, retriever: Retriever, k: int, sections: list[int], cand: np.ndarray,
+             score: np.ndarray, definition: bool) -> list[Pick]:
+    """Picks that go first whatever the scores say: for a definition, the intro of the term asked
+    about (the glossary's own definition); for pasted choices, the entry of the best-supported one."""
+    kw = retriever.keyword
+    chosen: list[Pick] = []
+    if definition:
+        top_term = retriever.chunks[sections[0]].term
+        term = top_term if top_term in r.query.terms or not r.query.terms else r.query.terms[0]
+        intro = next((i for i, c in enumerate(retriever.chunks) if c.term == term and c.section == INTRO), None)
+        if intro is not None:
+            for ei, ref in enumerate(kw.entry_refs):
+                if ref.chunk == intro and len(chosen) < k:
+                    chosen.append(Pick(ei, float(score[cand == ei][0]) if ei in cand else 2.0))
+    lead = r.extras.get("lead_entry")
+    if lead is not None and not chosen and lead in cand:
+        chosen.append(Pick(int(lead), float(score[cand == lead][0])))
+    return chosen
+
+
 def pick_entries(r: Retrieval, retriever: Retriever, k: int, pool: int = 3) -> list[Pick]:
     """The k entries that best answer, from the best few sections.
 
@@ -65,20 +85,12 @@ def pick_entries(r: Retrieval, retriever: Retriever, k: int, pool: int = 3) -> l
     focus = kw.entry_scores([t for t in r.query.focus_terms if t not in GENERIC])[cand]
     if float(focus.max()) > 0:
         score += 0.5 * focus / float(focus.max())
-    chosen: list[Pick] = []
     definition = is_definition(r)
     if not definition and retriever.chunks[sections[0]].kind != "intro":
         # The intro names its term in every sentence, so it matches any question about the term;
         # unless asked for a definition it is the fallback, not the answer.
         score = score - 0.3 * np.array([retriever.chunk_of(e).kind == "intro" for e in cand])
-    if definition:
-        # Lead with the intro of the term asked about: the glossary's own definition.
-        term = r.query.terms[0] if r.query.terms else retriever.chunks[sections[0]].term
-        intro = next((i for i, c in enumerate(retriever.chunks) if c.term == term and c.section == INTRO), None)
-        if intro is not None:
-            for ei, ref in enumerate(kw.entry_refs):
-                if ref.chunk == intro and len(chosen) < k:
-                    chosen.append(Pick(ei, float(score[cand == ei][0]) if ei in cand else 2.0))
+    chosen = _leading(r, retriever, k, sections, cand, score, definition)
     seen_text = {retriever.entry(p.entry).text for p in chosen}
     order = [int(i) for i in np.argsort(-score, kind="stable")]
     for i in order:

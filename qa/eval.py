@@ -18,20 +18,25 @@ Reported per split: train (used for tuning), test (held out while tuning) and bl
     python -m qa.eval               # table
     python -m qa.eval --json        # one JSON object
     python -m qa.eval --misses      # also list the hybrid's misses
-    python -m qa.eval --sweep       # grid-search the abstention thresholds on the train split
+    python -m qa.eval --fit         # refit qa/abstain_model.json on qa/eval/dev.yaml (OOF threshold)
+
+Sets: qa/eval_questions.yaml (train/test, "set A"-like), qa/eval_blind.yaml, qa/eval/dev.yaml (the
+style-diverse development set: its figures are always out-of-fold, k-fold grouped by gold
+sections so paraphrases of one item never straddle folds) and, when present, the lead's blind set.
+Every table is per style and per retriever.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from .abstain import Thresholds, decide
-from .clean import clean_question
+from .abstain import Verdict
+from .calibrate import answers, features, kept_rule
 from .retriever import MODES
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "eval_questions.yaml"
@@ -47,10 +52,20 @@ class Question:
     gold: tuple[tuple[str, str], ...]  # (term, section); empty = out of scope
     style: str
     split: str
+    history: tuple = ()  # earlier turns of the conversation (strings or {"role", "content"})
+    set: str = ""  # which file it came from (eval_questions, eval_blind, dev, …)
+
+    @property
+    def group(self) -> str:
+        """Paraphrases of one item share their gold sections: one fold holds them all."""
+        return "|".join(sorted("›".join(g) for g in self.gold)) or f"out:{self.q}"
 
 
 def load_questions(path: str | Path = DEFAULT_QUESTIONS) -> list[Question]:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    if isinstance(raw, dict):  # {questions: [...]} as well as a bare list
+        raw = raw.get("questions") or []
+    name = Path(path).stem
     out = []
     for i, item in enumerate(raw, start=1):
         gold = []
@@ -59,8 +74,12 @@ def load_questions(path: str | Path = DEFAULT_QUESTIONS) -> list[Question]:
             if not sep:
                 raise ValueError(f"{path}: question {i}: gold {g!r} must be 'term › section'")
             gold.append((term.strip(), section.strip()))
+        history = item.get("history") or ()
+        if isinstance(history, str):
+            history = (history,)
         out.append(Question(q=str(item["q"]), gold=tuple(gold), style=str(item.get("style", "")),
-                            split=str(item.get("split", "train"))))
+                            split=str(item.get("split", "train" if name == DEFAULT_QUESTIONS.stem else name)),
+                            history=tuple(history), set=name))
     return out
 
 
@@ -71,23 +90,31 @@ def check_gold(questions: list[Question], chunks) -> list[str]:
 
 
 def run_questions(answerer, questions: list[Question], modes=MODES, k: int | None = None) -> list[dict]:
-    """One record per (question, mode): ranking, verdict, citations. Each query is encoded once."""
+    """One record per (question, mode): ranking, the rules' verdict, the shipped verdict, the
+    evidence features and what would be cited. Each question is encoded once, in one batch."""
     retriever = answerer.retriever
     k = k or answerer.default_k
-    texts = [clean_question(q.q, answerer.config.qa.max_question_chars).search for q in questions]
-    queries = [retriever.analyze(t) for t in texts]
+    preps = [answerer.prepare(q.q, list(q.history)) for q in questions]
     # One batched encode for the whole set: the model call dominates, and batches amortise it.
-    wanted = [i for i, query in enumerate(queries) if not query.empty]
-    vectors = retriever.dense.encode_many([queries[i].text for i in wanted]) if wanted else []
+    wanted = [i for i, p in enumerate(preps) if not p.query.empty]
+    vectors = retriever.dense.encode_many([preps[i].query.text for i in wanted]) if wanted else []
     qvecs = dict(zip(wanted, vectors))
     records = []
     for i, q in enumerate(questions):
+        prep = preps[i]
         for mode in modes:
-            r, verdict = answerer.run(texts[i], mode, qvecs.get(i), query=queries[i])
-            ans = answerer.answer_from(q.q, r, verdict, k)
+            r, rules = answerer.run(prep, mode, qvecs.get(i), calibrated=False)
+            model = answerer.calibrated.get(mode)
+            verdict = answerer.calibrate(model, r, prep, rules) if model and rules.reason != "empty" else rules
+            cites = []
+            if rules.reason != "empty":  # what would be quoted if it answered (the decision is separate)
+                cites = answerer.answer_from(q.q, r, Verdict(True, "eval"), k, None, prep.compared).citations
+            cited = [(c.term, c.section) for c in cites]
             ranked = [(retriever.chunks[int(j)].term, retriever.chunks[int(j)].section) for j in r.order]
             records.append({"question": q, "mode": mode, "ranked": ranked, "retrieval": r, "verdict": verdict,
-                            "found": ans.found, "cited": [(c.term, c.section) for c in ans.citations]})
+                            "rules": rules, "found": verdict.found, "cited": cited,
+                            "cite_scores": [c.score for c in cites],
+                            "features": features(r, prep, rules) if rules.reason != "empty" else None})
     return records
 
 
@@ -106,6 +133,7 @@ def score(records: list[dict]) -> dict:
         "hit@3": sum(r is not None and r < 3 for r in ranks) / n,
         "mrr": sum(1 / (r + 1) for r in ranks if r is not None) / n,
         "answer_contains_gold": sum(x["found"] and bool(set(x["cited"]) & set(x["question"].gold)) for x in ins) / n,
+        "cited_per_answer": sum(len(x["cited"]) for x in ins if x["found"]) / max(1, sum(x["found"] for x in ins)),
         "answer_leads_with_gold": sum(x["found"] and bool(x["cited"]) and x["cited"][0] in set(x["question"].gold) for x in ins) / n,
         "in_scope_answered": sum(x["found"] for x in ins) / n,
         "out_of_scope_rejected": sum(not x["found"] for x in outs) / max(1, len(outs)),
@@ -114,29 +142,114 @@ def score(records: list[dict]) -> dict:
     }
 
 
-def report(records: list[dict], modes=MODES) -> dict:
+def report(records: list[dict], modes=MODES, key: str = "split") -> dict:
+    """{group: {mode: metrics}} for each value of ``key`` (split, style, set), then "all"."""
     out: dict = {}
-    present = list(dict.fromkeys(x["question"].split for x in records))
-    for split in [*present, "all"]:
-        out[split] = {}
+    present = list(dict.fromkeys(getattr(x["question"], key) for x in records))
+    for group in [*present, "all"]:
+        out[group] = {}
         for mode in modes:
-            sel = [x for x in records if x["mode"] == mode and (split == "all" or x["question"].split == split)]
-            out[split][mode] = score(sel)
+            sel = [x for x in records if x["mode"] == mode and (group == "all" or getattr(x["question"], key) == group)]
+            if sel:
+                out[group][mode] = score(sel)
     return out
 
 
-def format_table(rep: dict) -> str:
-    head = (f"{'split':6} {'retriever':9} {'hit@1':>6} {'hit@3':>6} {'MRR':>6} {'ans⊃gold':>9} {'lead=gold':>9} "
-            f"{'answered':>9} {'rejected':>9}   n(in/out)")
+def format_table(rep: dict, label: str = "split") -> str:
+    head = (f"{label:13} {'retriever':9} {'hit@1':>6} {'hit@3':>6} {'MRR':>6} {'ans⊃gold':>9} {'lead=gold':>9} "
+            f"{'answered':>9} {'rejected':>9} {'cites':>5}   n(in/out)")
     lines = [head, "-" * len(head)]
-    for split, modes in rep.items():
+    for group, modes in rep.items():
         for mode, m in modes.items():
-            lines.append(f"{split:6} {mode:9} {m['hit@1']:6.3f} {m['hit@3']:6.3f} {m['mrr']:6.3f} "
+            lines.append(f"{group[:13]:13} {mode:9} {m['hit@1']:6.3f} {m['hit@3']:6.3f} {m['mrr']:6.3f} "
                          f"{m['answer_contains_gold']:9.3f} {m['answer_leads_with_gold']:9.3f} "
-                         f"{m['in_scope_answered']:9.3f} {m['out_of_scope_rejected']:9.3f}"
+                         f"{m['in_scope_answered']:9.3f} {m['out_of_scope_rejected']:9.3f} {m['cited_per_answer']:5.2f}"
                          f"   {m['n_in_scope']}/{m['n_out_of_scope']}")
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+# ------------------------------------------------------------------ calibrated abstention, k-fold
+FITTED_MODES = ("keyword", "fusion", "hybrid")  # dense stays the bare baseline (one cosine cut)
+
+
+def _matrix(records: list[dict]):
+    import numpy as np
+
+    from .calibrate import vector
+
+    X = np.array([vector(x["features"]) for x in records])
+    y = np.array([1 if x["question"].gold else 0 for x in records])
+    groups = np.array([x["question"].group for x in records])
+    kept = np.array([kept_rule(x["features"], x["rules"].found, x["rules"].reason) for x in records])
+    return X, y, groups, kept
+
+
+def _folds(groups, k: int):
+    """Grouped folds (paraphrases of one item stay together), shuffled once with a fixed seed."""
+    import numpy as np
+
+    uniq = sorted(set(groups))
+    rng = np.random.default_rng(0)
+    rng.shuffle(uniq)
+    fold_of = {g: i % k for i, g in enumerate(uniq)}
+    ids = np.array([fold_of[g] for g in groups])
+    return [(np.where(ids != f)[0], np.where(ids == f)[0]) for f in range(k)]
+
+
+def _fit_with_threshold(X, y, groups, kept=None, k: int = 4):
+    """Fit on all of X; the threshold comes from inner out-of-fold probabilities, never from the
+    model's own fit (which would be too confident)."""
+    import numpy as np
+
+    from .calibrate import choose_threshold, fit
+
+    p = np.zeros(len(y))
+    for train, test in _folds(groups, k):
+        if len(set(y[train])) < 2:
+            p[test] = 1.0
+            continue
+        m = fit(X[train], y[train])
+        p[test] = [m.probability(dict(zip(m.names, row))) for row in X[test]]
+    model = fit(X, y)
+    model.threshold = choose_threshold(p, y, kept)
+    return model
+
+
+def out_of_fold(records: list[dict], k: int = 5) -> list[dict]:
+    """Copies of ``records`` whose decision comes from a model that never saw their fold (nested:
+    each outer fold's threshold is itself chosen out-of-fold on the other folds)."""
+    out = [dict(x) for x in records]
+    for mode in FITTED_MODES:
+        idx = [i for i, x in enumerate(out) if x["mode"] == mode and x["features"] is not None]
+        if len(idx) < 2 * k:
+            continue
+        X, y, groups, kept = _matrix([out[i] for i in idx])
+        for train, test in _folds(groups, k):
+            model = _fit_with_threshold(X[train], y[train], groups[train], kept[train])
+            for j in test:
+                x = out[idx[j]]
+                x["found"] = answers(model, x["features"], x["rules"].found, x["rules"].reason)[0]
+    return out
+
+
+def fit_models(records: list[dict]) -> dict:
+    """The models to ship: fitted on every record given (the development set), threshold OOF."""
+    models = {}
+    for mode in FITTED_MODES:
+        sel = [x for x in records if x["mode"] == mode and x["features"] is not None]
+        if sel:
+            models[mode] = _fit_with_threshold(*_matrix(sel))
+    return models
+
+
+def apply_models(records: list[dict], models: dict) -> list[dict]:
+    out = [dict(x) for x in records]
+    for x in out:
+        m = models.get(x["mode"])
+        if m is not None and x["features"] is not None:
+            x["found"] = answers(m, x["features"], x["rules"].found, x["rules"].reason)[0]
+    return out
 
 
 def misses(records: list[dict], mode: str = "hybrid") -> list[str]:
@@ -156,33 +269,26 @@ def misses(records: list[dict], mode: str = "hybrid") -> list[str]:
     return out
 
 
-def _objective(records: list[dict], mode: str, split: str, th: Thresholds, retriever) -> float:
-    ok_in = ok_out = n_in = n_out = 0
-    for x in records:
-        if x["mode"] != mode or x["question"].split != split:
-            continue
-        found = x["verdict"].reason != "empty" and decide(x["retrieval"], retriever, th).found
-        if x["question"].gold:
-            n_in, ok_in = n_in + 1, ok_in + found
-        else:
-            n_out, ok_out = n_out + 1, ok_out + (not found)
-    # Both rates matter; a confident wrong answer is the worse error, so rejection weighs more.
-    return 0.4 * ok_in / max(1, n_in) + 0.6 * ok_out / max(1, n_out)
+DEV_QUESTIONS = Path(__file__).resolve().parent / "eval" / "dev.yaml"
+# The lead's blind set, when it is present: scored with the shipped model, never used to fit.
+LEAD_BLIND = Path(__file__).resolve().parent / "eval" / "blind.yaml"
 
 
-def sweep(answerer, records: list[dict], split: str = "train") -> dict[str, list[tuple[float, Thresholds]]]:
-    """Re-decide every train question under a grid of thresholds (retrieval is reused)."""
-    base, retriever = answerer.thresholds, answerer.retriever
-    grids = {
-        "hybrid": [replace(base, coverage=c, coverage_agree=a)
-                   for c in (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7) for a in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5) if a <= c],
-        "dense": [replace(base, dense_cosine=round(0.80 + 0.005 * i, 3)) for i in range(19)],
-    }
-    out = {}
-    for mode, grid in grids.items():
-        scored = [(_objective(records, mode, split, th, retriever), th) for th in grid]
-        out[mode] = sorted(scored, key=lambda t: -t[0])
-    return out
+def default_sets() -> list[str]:
+    return [str(p) for p in (DEFAULT_QUESTIONS, BLIND_QUESTIONS, DEV_QUESTIONS, LEAD_BLIND) if p.exists()]
+
+
+def evaluate(answerer, questions: list[Question], fit_on: str = "dev", k: int = 5, refit: bool = False):
+    """Records for every set: the fitting set's decisions out-of-fold, the others' from the shipped
+    model (or, with ``refit``, from a model fitted now on the fitting set)."""
+    records = run_questions(answerer, questions)
+    dev = [x for x in records if x["question"].set == fit_on]
+    rest = [x for x in records if x["question"].set != fit_on]
+    models = None
+    if refit and dev:
+        models = fit_models(dev)
+        rest = apply_models(rest, models)
+    return out_of_fold(dev, k) if dev else [], rest, models
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,44 +296,53 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa.eval", description=doc.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n".join(doc.split("\n")[2:]))
-    parser.add_argument("--questions", nargs="+", default=[str(DEFAULT_QUESTIONS), str(BLIND_QUESTIONS)],
-                        help="YAML question set(s) (default: the tuning set and the blind set)")
+    parser.add_argument("--questions", nargs="+", default=None,
+                        help="YAML question set(s) (default: every set present under qa/)")
     parser.add_argument("--config", help="path to config.yaml (default: the project's)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--misses", action="store_true", help="list the hybrid retriever's misses")
-    parser.add_argument("--sweep", action="store_true", help="grid-search abstention thresholds on the train split")
+    parser.add_argument("--fit", action="store_true",
+                        help="fit the abstention model on the development set and write qa/abstain_model.json")
+    parser.add_argument("--fit-on", default="dev", help="name (file stem) of the set to fit and cross-validate on")
+    parser.add_argument("--folds", type=int, default=5, help="k of the k-fold cross-validation (default 5)")
     args = parser.parse_args(argv)
 
     from .__main__ import _load
+    from .calibrate import save_models
 
     answerer, error = _load(args.config)
     if answerer is None:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    paths = args.questions or default_sets()
     try:
-        questions = [q for path in args.questions for q in load_questions(path)]
+        questions = [q for path in paths for q in load_questions(path)]
     except (OSError, ValueError, KeyError, yaml.YAMLError) as e:
-        print(f"error: cannot read {args.questions}: {e}", file=sys.stderr)
+        print(f"error: cannot read {paths}: {e}", file=sys.stderr)
         return 2
     bad = check_gold(questions, answerer.retriever.chunks)
     if bad:
         print("error: gold sections not in the index:\n  " + "\n  ".join(bad), file=sys.stderr)
         return 2
-    records = run_questions(answerer, questions)
-    rep = report(records)
+    dev, rest, models = evaluate(answerer, questions, args.fit_on, args.folds, refit=args.fit)
+    if args.fit and models:
+        n = sum(1 for x in dev if x["mode"] == "hybrid")
+        save_models(models, {"fitted_on": f"{args.fit_on} ({n} questions)", "folds": args.folds})
+        print(f"wrote qa/abstain_model.json (fitted on {args.fit_on}, {n} questions)", file=sys.stderr)
+    out = {}
+    for name in dict.fromkeys(x["question"].set for x in rest):
+        out[name] = report([x for x in rest if x["question"].set == name], key="style")
+        if name == DEFAULT_QUESTIONS.stem:
+            out[name + " by split"] = report([x for x in rest if x["question"].set == name])
+    if dev:
+        out[f"{args.fit_on} (out-of-fold, {args.folds}-fold)"] = report(dev, key="style")
     if args.json:
-        print(json.dumps(rep, ensure_ascii=False, indent=2))
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        print(format_table(rep))
+        for name, rep in out.items():
+            print(f"\n== {name}\n" + format_table(rep, "style" if "split" not in name else "split"))
     if args.misses:
-        print("\n".join(["", "hybrid misses:"] + misses(records)))
-    if args.sweep:
-        print("\nthreshold sweep (train split, objective 0.4·answered + 0.6·rejected):")
-        found = sweep(answerer, records)
-        for value, th in found["hybrid"][:5]:
-            print(f"  hybrid {value:.3f}  coverage={th.coverage} coverage_agree={th.coverage_agree}")
-        for value, th in found["dense"][:5]:
-            print(f"  dense  {value:.3f}  dense_cosine={th.dense_cosine}")
+        print("\n".join(["", "hybrid misses:"] + misses(dev + rest)))
     return 0
 
 

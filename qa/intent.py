@@ -38,17 +38,23 @@ _INTENT_PATTERNS: dict[str, re.Pattern] = {
     k: re.compile(p)
     for k, p in {
         "usecase": r"ユースケース|使い道|用途|使われ|どんな(場面|時|とき|ケース)|どういう(場面|時|とき)|活用|事例|適用例"
-        r"|use ?cases?|used for|use it for|applications?|scenarios?|when (should|to) i use",
-        "benefit": r"利点|メリット|長所|良い点|いいところ|嬉しい|うれしい|価値|なぜ使|使う理由|導入する理由|効果|料金|コスト|費用"
-        r"|benefits?|advantages?|why (should i |would i |)use|pros\b|cost|pric",
+        r"|(何|なに|なん)に使|(何|なに|なん)のため|どこで使|分野|場面|業界"
+        r"|use ?cases?|used for|use it for|applications?|scenarios?|when (should|would|do|to) (i|you|we)( typically)? use"
+        r"|typical(ly)? use",
+        "benefit": r"利点|メリット|長所|良い点|いいところ|良いところ|よいところ|(何|なに|なん)がいい|(何|なに)が良|強み|魅力"
+        r"|嬉しい|うれしい|価値|なぜ使|なんで使|使う理由|導入する理由|効果|料金|コスト|費用"
+        r"|benefits?|advantages?|why (should i |would i |do i |)(use|choose)|pros\b|cost|pric|good about|strengths?",
         "feature": r"特徴|特長|機能|できること|何ができ|なにができ|できますか|できる\?|られますか|られる\?|使えますか|使える\?|対応"
-        r"|features?|capabilit|what can|can i |does it support|supports?",
+        r"|見れる|見られる|兆候|症状|サイン"
+        r"|features?|capabilit|what can|can i |does it support|supports?|symptoms?|signs? of",
         "component": r"構成要素|コンポーネント|種類|タイプ|ターゲット|送信先|ソース|送信元|どこから|どこに|ステップ"
-        r"|components?|types?|targets?|sources?|kinds? of",
+        r"|つなが|繋が|どんな(の|もの)が(ある|あり)"
+        r"|components?|types?|targets?|sources?|kinds? of|formats?|languages?",
         "method": r"方法|どうやって|どうすれ|どのように|やり方|手順|仕方|防ぐ|防げ|防止|対策|対処|回避|避け|検出|見分け|気づ|見つけ"
         r"|するには|るには|たい$|たい[?？。]|[いきぎしちにびみりえけげせてねべめれ]方[はを?？]"
         r"|how (to|do|can|should|would)|prevent|avoid|detect|reduce|steps? to",
-        "integration": r"連携|統合|組み合わせ|一緒に|と使|から使|aws(で|と|上)|integrat|together|with (sagemaker|aws|s3)",
+        "integration": r"連携|統合|組み合わせ|一緒に|と使|から使|aws(で|と|上)|つなが|繋が|integrat|together|connect"
+        r"|with (sagemaker|aws|s3)",
         "concept": r"開発元|開発した|開発して|作った|誰が|どこが|どこの|提供元|種別|who (made|develop|built|created)|developed by",
         "definition": r"(?<!こ)とは|って何|ってなに|ってなん|なんですか|何ですか|何のこと|の意味|定義(は|を)?\W*$|定義を教|意味は|と呼ぶ|何と言|名前"
         r"|what (is|are)|what's|define|definition|meaning|什么是|是什么|이란|란|무엇|qu'est|c'est quoi|was ist",
@@ -70,6 +76,12 @@ _PRIORS: dict[str, dict[str, float]] = {
 # A definition pattern like 何ですか also appears in "主な特徴は何ですか": any more specific
 # intent wins over it, and "what is X used for" is a use case, not a definition.
 _SPECIFIC = ("usecase", "benefit", "feature", "component", "method", "integration", "concept")
+
+
+def intent_words(folded: str) -> list[str]:
+    """The stretches of a question that say which *kind* of answer is wanted (場面, 対処法,
+    symptoms, main features): wording of the question, not a topic it is about."""
+    return [m.group() for pat in _INTENT_PATTERNS.values() for m in pat.finditer(folded) if m.group().strip()]
 
 
 def detect_intents(folded: str) -> list[str]:

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from indexer.text import match_form
 
 from .aliases import AliasTable, Mention
-from .intent import detect_intents
+from .intent import detect_intents, intent_words
 from .keyword import KeywordIndex, term_tag
 from .tokenize import GENERIC, STOPWORDS, Token, Tokenizer
+from .variants import Variants
 
 # A question is about a few things; past this many, more concepts only cost work (the budget per
 # question is counted in words, not in seconds).
@@ -25,6 +26,7 @@ MAX_CONCEPTS = 64
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _UPPER = re.compile(r"[A-Z]")
+_KANJI = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class QueryAnalysis:
     # The query without the words that name a term: once the term is known, "Debugger" inside
     # a bullet says nothing about whether that bullet answers "Debuggerの利点は？".
     focus_terms: list[str] = field(default_factory=list)
+    repairs: list[tuple[str, str]] = field(default_factory=list)  # (as typed, as searched): TensorBorad → TensorBoard
 
     @property
     def unknown_names(self) -> list[str]:
@@ -113,28 +116,45 @@ def _alias_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, co
     for m in mentions:
         if m.term is None:  # a word group: the question's word or any synonym will do
             span = norm[m.start : m.end].strip()
-            if all(t in GENERIC or t in STOPWORDS for t in tokenizer.terms(span)):
+            # (each word, not the joined bigram: "machine learning" → machinelearning is no new topic)
+            if all(t.norm in GENERIC or t.norm in STOPWORDS for t in tokenizer.tokens(span) if t.pos != "bigram"):
                 continue  # "方法" stays generic even though its synonym "やり方" is not listed
             # "SageMaker" in a Japanese question is a product name like any other Latin word.
             name = span.isascii() and japanese and any(ch.isalpha() for ch in span)
             concepts.add(span, {t for w in m.expansion for t in tokenizer.terms(w)}, name)
 
 
+def _asks_form(tok: Token, asking: list[str]) -> bool:
+    """The token is wording that asks for a kind of answer: inside such wording, or a Japanese
+    compound built on it (対処法, 見つけ方, 機能一覧); katakana compounds are names (インスタンスタイプ)."""
+    surface = match_form(tok.surface)
+    if any(surface in w for w in asking):
+        return True
+    return bool(_KANJI.search(surface)) and any(len(w) >= 2 and w in surface for w in asking)
+
+
 def _word_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, concepts: _Concepts) -> None:
     """Whatever the alias spans did not cover, word by word. Words sharing a surface (an English
-    word and Sudachi's katakana reading of it) are one concept."""
+    word and Sudachi's katakana reading of it) are one concept. A word inside the wording that
+    asks for a kind of answer (「活用場面」, "symptoms of") is the question's form, not its topic:
+    the section kind it asks for is matched by the intent prior instead."""
     japanese = bool(_JAPANESE.search(norm))
+    asking = intent_words(match_form(norm))
     rest = _blank(norm, [(m.start, m.end) for m in mentions])
     opening = norm.lstrip()
     groups: dict[str, tuple[set[str], bool]] = {}
     for tok in tokenizer.tokens(rest):
-        if tok.pos in ("bigram", "動詞"):
-            continue  # verbs rarely carry the topic (受け取る, 止める): they stay in the BM25 query only
+        if tok.pos in ("bigram", "動詞") or tok.unread or _asks_form(tok, asking):
+            # Verbs rarely carry the topic (受け取る, 止める), and a word the dictionary cannot read
+            # (another language's, a number) says nothing the multilingual dense side does not:
+            # both stay in the BM25 query only.
+            continue
         if tok.surface.isascii():
             # In Japanese text a Latin word is nearly always a name; in English, a capital not at
             # the start of the sentence says so.
             sentence_start = opening.startswith(tok.surface) and tok.surface[1:].islower()
-            name = japanese or (bool(_UPPER.search(tok.surface)) and not sentence_start)
+            capital = bool(_UPPER.search(tok.surface)) or any(ch.isdigit() for ch in tok.surface)
+            name = capital and (japanese or not sentence_start)
         else:
             name = tok.proper
         cterms, was_name = groups.get(tok.surface, (set(), False))
@@ -144,8 +164,13 @@ def _word_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, con
         concepts.add(surface, cterms, name)
 
 
-def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: KeywordIndex) -> QueryAnalysis:
+def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: KeywordIndex,
+            variants: Variants | None = None) -> QueryAnalysis:
     norm = unicodedata.normalize("NFKC", text)
+    repairs: list[tuple[str, str]] = []
+    if variants is not None:
+        norm, repairs = variants.repair(norm)
+        text = norm if repairs else text
     folded = norm.lower()
     if len(folded) != len(norm):  # rare letters whose lower case is longer: give up on case
         norm = folded
@@ -159,5 +184,5 @@ def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: Keywo
         terms=list(dict.fromkeys(m.term for m in mentions if m.term)),
         intents=detect_intents(folded), tokens=tokens,
         query_terms=_query_terms(tokens, mentions, tokenizer), concepts=concepts.found,
-        focus_terms=_focus_terms(norm, tokens, mentions, tokenizer),
+        focus_terms=_focus_terms(norm, tokens, mentions, tokenizer), repairs=repairs,
     )

@@ -21,7 +21,8 @@ from .fusion import max_by_group, ranks, rrf
 from .intent import prior, section_kinds
 from .keyword import KeywordIndex
 from .query import QueryAnalysis, analyze
-from .tokenize import Tokenizer, get_tokenizer
+from .tokenize import STOPWORDS, Tokenizer, get_tokenizer
+from .variants import build_variants
 
 
 
@@ -50,6 +51,10 @@ class Params:
     intent_bonus: float = 0.3  # × intent prior (0..1.5)
     entry_vectors: bool = True  # embed every entry (≈1 s per 100 entries, once per index, cached)
     heading_bonus: float = 0.15  # per question word in the section's heading (synonyms: half)
+    # A question about a term that asks something specific the glossary has words for (a known
+    # content word beyond the term, no definition wording) is not asking for the intro, which
+    # names its term in every sentence and so matches every question about it.
+    intro_penalty: float = 0.15
 
 
 @dataclass
@@ -91,6 +96,9 @@ class Retriever:
         self.heading_terms = [set(self.tokenizer.terms(f"{c.term} {c.section}")) for c in self.chunks]
         self.n = len(self.chunks)
         self._index_structure()
+        self.is_intro = np.array(["intro" in self._kind_sets[k] for k in self._kind_ids], dtype=np.float64)
+        self.variants = build_variants(self.aliases, [c.text for c in self.chunks], self.keyword.entry_tokens,
+                                       self.tokenizer, STOPWORDS)
 
     def _index_structure(self) -> None:
         """What the hybrid's shaping needs, grouped so that a question costs work in proportion to
@@ -121,7 +129,7 @@ class Retriever:
         return self.chunks[ref.chunk].entries[ref.entry]
 
     def analyze(self, text: str) -> QueryAnalysis:
-        return analyze(text, self.tokenizer, self.aliases, self.keyword)
+        return analyze(text, self.tokenizer, self.aliases, self.keyword, self.variants)
 
     def heading_hits(self, query: QueryAnalysis) -> np.ndarray:
         """How many of the question's words a section's heading holds (a field weight, as in
@@ -177,10 +185,13 @@ class Retriever:
             top_possible = sum(w for _, w in rankings) / (p.rrf_k + 1.0)
             r.scores = rrf(rankings, p.rrf_k, n) / top_possible  # 1.0 = first in every ranking
             if mode is RetrievalMode.HYBRID:
-                if query.terms:
-                    r.scores += p.term_bonus * self.term_hits(query.terms)
+                named = set(query.terms)
+                if named:
+                    r.scores += p.term_bonus * self.term_hits(named)
                 if query.intents:
                     r.scores += p.intent_bonus * self.intent_priors(query.intents)
                 r.scores += p.heading_bonus * self.heading_hits(query)
+                if named and "definition" not in query.intents and any(c.known for c in query.concepts):
+                    r.scores -= p.intro_penalty * self.is_intro
         r.order = np.argsort(-r.scores, kind="stable")
         return r

@@ -45,6 +45,10 @@ STOPWORDS = frozenset(
     there these they this to was will with what which who whom why how when where does do did can
     could would should i me my we our you your tell explain please about give show list some any
     its am been being have has had get got
+    myself ours ourselves yours yourself yourselves he him his himself she her hers herself itself
+    them theirs themselves those were having doing because until while against between through
+    during before after above below from up down out off over under again further once here both
+    each few more most other own same so than too very just now also may might must shall
     le la les de du des un une et est ce qu que qui quoi comment der die das ist ein eine und wie was
     el los las una es que como por para
     """.split()
@@ -79,6 +83,9 @@ class Token:
     surface: str  # the text as written, for highlighting
     pos: str  # Sudachi's first part-of-speech field ("bigram" for joined units)
     proper: bool = False  # a name: Latin word, Sudachi 固有名詞, or unknown katakana word
+    # Outside Sudachi's dictionary and not a name: a word of another language (什么, 과적합) or a
+    # number. It still searches, but it is no evidence of a topic the glossary lacks.
+    unread: bool = False
 
 
 class Morpheme(NamedTuple):
@@ -219,7 +226,8 @@ class Tokenizer:
             if word in STOPWORDS:
                 acc.flush()
                 continue
-            acc.add(Token(norm=word, surface=w if len(words) > 1 else unit.surface, pos=pos, proper=True), join=True)
+            acc.add(Token(norm=word, surface=w if len(words) > 1 else unit.surface, pos=pos, proper=True,
+                          unread=word.isdigit()), join=True)
         # Sudachi reads many English words in katakana (alert → アラート): keep that reading too,
         # so an English question can reach a Japanese entry.
         low = match_form(unit.surface)
@@ -232,7 +240,7 @@ class Tokenizer:
                        budget: list[int] | None = None) -> None:
         n = match_form(unit.normalized)
         proper = unit.pos_detail == "固有名詞" or (unit.oov and bool(_KATAKANA_RUN.match(n)))
-        tok = Token(norm=n, surface=unit.surface, pos=pos, proper=proper)
+        tok = Token(norm=n, surface=unit.surface, pos=pos, proper=proper, unread=unit.oov and not proper)
         if unit.oov and _KATAKANA_RUN.match(n) and len(n) >= 4:
             pieces = self._split_oov_katakana(n, budget)
             if pieces:
@@ -254,6 +262,11 @@ class Tokenizer:
                 pn = match_form(part.normalized)
                 if part.pos == "名詞" and pn not in STOPWORDS and pn != n:
                     acc.out.append(Token(norm=pn, surface=part.surface, pos=part.pos, proper=proper))
+
+    def reading(self, text: str) -> str:
+        """Katakana reading of ``text`` (Sudachi's reading forms joined): かがくしゅう and 過学習
+        both read カガクシュウ, so kana spellings can meet the written word."""
+        return "".join(m.reading_form() for m in self._tok.tokenize(unicodedata.normalize("NFKC", text), self._mode_c))
 
     def terms(self, text: str) -> list[str]:
         """The normalised strings only: what BM25 indexes and queries with."""

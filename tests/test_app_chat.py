@@ -40,10 +40,12 @@ def test_first_visit_offers_examples_and_an_example_is_answered(app_workspace):
 
 
 def test_answer_has_numbered_citations_with_highlight_source_and_latency(app_workspace):
-    at = _ask(app_test().run(), "過学習を防ぐ方法は？")
+    # A question whose answering bullet holds one of its words (the highlight needs a match):
+    # 「Amazon SageMaker Debugger: 自動的に過学習の兆候を検出」.
+    at = _ask(app_test().run(), "過学習の検出方法は？")
     reply = _assistant(at)
     labels = [e.label for e in reply.expander]
-    assert labels and labels[0].startswith("［1］ 過学習（overfitting） › ")
+    assert labels and labels[0].startswith("［1］ 過学習（overfitting） › 検出方法")
     assert all(re.search(r"スコア \d+\.\d\d$", label) for label in labels), labels
     body = "\n".join(texts(reply))
     assert ":orange-background[過学習]" in body  # the matched word, highlighted after escaping
@@ -136,3 +138,17 @@ def test_a_long_chat_draws_only_the_latest_turns_in_full(app_workspace):
     text = "\n".join(texts(older))
     assert all(app.md_escape(q) in text for q in questions[:2])
     assert "aws\\_ml\\_glossary\\.ja\\.md" in text  # sources are kept too
+
+
+def test_a_follow_up_is_about_the_term_of_the_conversation(app_workspace):
+    at = _ask(app_test().run(), "SageMaker Debugger とは何ですか？")
+    at = _ask(at, "その利点は？")
+    labels = [e.label for e in _assistant(at).expander]
+    assert labels and labels[0].startswith("［1］ Amazon SageMaker Debugger › 利点"), labels
+
+
+def test_a_comparison_answers_both_sides_each_cited(app_workspace):
+    at = _ask(app_test().run(), "Debugger と TensorBoard の違いは？")
+    labels = [e.label for e in _assistant(at).expander]
+    assert any("Amazon SageMaker Debugger ›" in label for label in labels), labels
+    assert any("TensorBoard ›" in label for label in labels), labels

@@ -234,3 +234,18 @@ def test_cli_help_and_usage_errors():
     assert p.returncode == 2 and "give a question" in p.stderr
     p = _run(["-k", "0", "x"])
     assert p.returncode == 2 and "Traceback" not in p.stderr
+
+
+def test_cli_jsonl_lines_may_carry_the_conversation(answerer):
+    import io
+
+    from qa.__main__ import build_parser, run
+
+    lines = [json.dumps({"q": "その利点は？", "history": ["SageMaker Debuggerとは？"]}, ensure_ascii=False),
+             "TensorBoardとは？", '{"broken json']
+    out = io.StringIO()
+    assert run(build_parser().parse_args(["--jsonl"]), answerer, stdin=io.StringIO("\n".join(lines) + "\n"), stdout=out) == 0
+    got = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert got[0]["question"] == "その利点は？" and got[0]["citations"][0]["term"] == "Amazon SageMaker Debugger"
+    assert got[0]["citations"][0]["section"] == "利点"
+    assert got[1]["found"] and got[2]["question"] == '{"broken json'  # not JSON: asked as typed

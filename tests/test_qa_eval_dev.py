@@ -1,0 +1,68 @@
+"""The style-diverse development set (qa/eval/dev.yaml), scored out-of-fold: the abstention model
+that decides each question was fitted (and its operating point chosen) on the other folds only,
+grouped so that paraphrases of one item never straddle folds. Floors are the figures reached
+when the calibrated abstention was shipped, less about one question per style."""
+from __future__ import annotations
+
+import pytest
+
+from qa import build_answerer
+from qa.calibrate import MODEL_FILE, load_models
+from qa.eval import DEV_QUESTIONS, check_gold, format_table, load_questions, out_of_fold, report, run_questions
+
+# style → (hit@3, answer quotes gold, in-scope answered) for in-scope styles; rejected for the others.
+IN_SCOPE_FLOORS = {
+    "scenario": (0.93, 0.77, 0.84),
+    "typo": (0.97, 0.93, 0.95),
+    "english": (0.95, 0.74, 0.78),
+    "comparison": (0.95, 0.90, 0.95),
+    "casual": (0.90, 0.75, 0.82),
+    "mixed": (0.97, 0.82, 0.82),
+    "choices": (0.97, 0.82, 0.97),
+    "followup": (0.97, 0.86, 0.89),
+    "short": (0.97, 0.92, 0.95),
+}
+REJECT_FLOORS = {"out_of_scope": 0.97, "near_miss": 0.84}
+
+
+@pytest.fixture(scope="module")
+def oof(resources):
+    answerer = build_answerer(resources)
+    questions = load_questions(DEV_QUESTIONS)
+    assert check_gold(questions, answerer.retriever.chunks) == []
+    records = run_questions(answerer, questions, modes=("fusion", "hybrid"))
+    return report(out_of_fold(records), modes=("fusion", "hybrid"), key="style")
+
+
+def test_the_development_set_covers_every_style():
+    questions = load_questions(DEV_QUESTIONS)
+    styles = {q.style for q in questions}
+    assert set(IN_SCOPE_FLOORS) | set(REJECT_FLOORS) <= styles
+    assert len(questions) >= 300 and sum(not q.gold for q in questions) >= 60
+
+
+@pytest.mark.parametrize("style", sorted(IN_SCOPE_FLOORS))
+def test_in_scope_style_stays_at_or_above_its_floor(oof, style):
+    got = oof[style]["hybrid"]
+    floors = dict(zip(("hit@3", "answer_contains_gold", "in_scope_answered"), IN_SCOPE_FLOORS[style]))
+    low = {m: (round(got[m], 3), f) for m, f in floors.items() if got[m] < f}
+    assert not low, f"{style}: below floor {low}\n{format_table(oof, 'style')}"
+
+
+@pytest.mark.parametrize("style", sorted(REJECT_FLOORS))
+def test_out_of_scope_style_is_refused(oof, style):
+    got = oof[style]["hybrid"]["out_of_scope_rejected"]
+    assert got >= REJECT_FLOORS[style], f"{style}: rejected {got:.3f}\n{format_table(oof, 'style')}"
+
+
+def test_hybrid_is_not_worse_than_plain_fusion(oof):
+    """The structural priors must pay on questions they were not written for, or go."""
+    h, f = oof["all"]["hybrid"], oof["all"]["fusion"]
+    assert h["hit@3"] >= f["hit@3"] and h["answer_contains_gold"] >= f["answer_contains_gold"]
+
+
+def test_the_shipped_model_is_a_small_readable_file():
+    models = load_models()
+    assert MODEL_FILE.stat().st_size < 20_000
+    assert {"keyword", "fusion", "hybrid"} <= set(models)
+    assert all(0.0 < m.threshold < 1.0 and len(m.coef) == len(m.names) for m in models.values())

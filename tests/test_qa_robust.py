@@ -1,0 +1,145 @@
+"""How learners type and talk: kana and half-width spellings, misspelt names, English words,
+pasted choices, comparisons and follow-ups all reach the section a plain question reaches."""
+from __future__ import annotations
+
+import pytest
+
+from qa import build_answerer
+from qa.shape import parse, split_choices
+from qa.tokenize import get_tokenizer
+from qa.variants import Speller, build_lexicon, max_edits, to_katakana
+
+EB, OF, DBG, TB, PL = ("Amazon EventBridge", "過学習（overfitting）", "Amazon SageMaker Debugger", "TensorBoard",
+                       "Amazon SageMaker Pipelines")
+
+
+@pytest.fixture(scope="module")
+def answerer(resources):
+    return build_answerer(resources)
+
+
+def cited(answer) -> set[tuple[str, str]]:
+    return {(c.term, c.section) for c in answer.citations}
+
+
+# ------------------------------------------------------------------ pieces, no model needed
+
+def test_hiragana_to_katakana_keeps_length():
+    assert to_katakana("いべんとぶりっじ") == "イベントブリッジ"
+    assert len(to_katakana("かがくしゅうとは")) == len("かがくしゅうとは")
+
+
+def test_edit_budget_grows_with_length():
+    assert max_edits(3) == 0 and max_edits(6) == 1 and max_edits(11) == 2
+
+
+def test_speller_fixes_names_but_not_known_or_short_words():
+    sp = Speller(["Debugger", "Pipelines", "TensorBoard", "SageMaker"], frozenset({"debug", "pipeline"}))
+    assert sp.correct("Debuger and pipleines with TensorBorad")[0] == "Debugger and Pipelines with TensorBoard"
+    assert sp.correct_word("pipeline") is None  # a word the glossary knows is never "corrected"
+    assert sp.correct_word("S4") is None  # too short to guess
+    assert sp.correct_word("kubernetes") is None  # far from every name
+
+
+def test_reading_lexicon_rewrites_hiragana_only():
+    lex = build_lexicon(["過学習", "イベントブリッジ"], get_tokenizer())
+    assert lex.rewrite("かがくしゅうってなに")[0] == "過学習ってなに"
+    assert lex.rewrite("いべんとぶりっじの利点")[0] == "イベントブリッジの利点"
+    assert lex.rewrite("カガクシュウ ノ タイサク")[0].startswith("過学習")  # a kanji word typed in katakana
+    assert lex.rewrite("イベントブリッジ")[0] == "イベントブリッジ"  # a katakana name stays as typed
+    assert lex.rewrite("オーバーフィッテイング")[0] == "オーバーフィッテイング"  # not in this small lexicon
+
+
+def test_near_loanwords_and_kanji_homophones_meet_the_glossary_word():
+    tok = get_tokenizer()
+    lex = build_lexicon(["過学習", "オーバーフィッティング"], tok)
+    assert lex.rewrite("オーバーフィッテイングの防ぎ方")[0] == "オーバーフィッティングの防ぎ方"
+    assert lex.homophones("過学週 の特徴", tok, frozenset({"過学習"}))[0] == "過学習 の特徴"
+    assert lex.homophones("機械 の特徴", tok, frozenset())[0] == "機械 の特徴"  # short readings are left alone
+
+
+def test_pasted_choices_are_split_from_the_stem():
+    stem, choices = split_choices("Which service? A. Amazon SageMaker Debugger B. TensorBoard C. Amazon EventBridge D. Redshift")
+    assert stem == "Which service?" and choices == ["Amazon SageMaker Debugger", "TensorBoard", "Amazon EventBridge", "Redshift"]
+    assert split_choices("Step A. で何をする？")[1] == []  # one marker is not a list of choices
+
+
+def test_question_sentence_and_constraint_of_a_scenario():
+    s = parse("ある企業はモデルを訓練しています。運用の手間を最小にする必要があります。どのサービスを使うべきですか？")
+    assert s.question.startswith("どのサービス") and "最小" in s.constraint and s.long
+
+
+@pytest.mark.parametrize("text", ["DebuggerとTensorBoardの違いは？", "Debugger vs TensorBoard", "どっちを使えばいい？",
+                                  "What is the difference between X and Y?"])
+def test_comparison_wording(text):
+    assert parse(text).comparison
+
+
+# ------------------------------------------------------------------ with the real index and model
+
+@pytest.mark.parametrize("question, term", [
+    ("ｲﾍﾞﾝﾄﾌﾞﾘｯｼﾞとは？", EB),  # half-width katakana
+    ("いべんとぶりっじって何？", EB),  # hiragana of a katakana name
+    ("かがくしゅうとは", OF),  # hiragana of a kanji word, through its reading
+    ("ＴｅｎｓｏｒＢｏａｒｄの機能", TB),  # full-width Latin
+    ("Debugerの利点は？", DBG),  # misspelt
+    ("sagemaker pipleinesのステップ", PL),  # misspelt, lower case
+    ("TensorBoradでできること", TB),  # transposed letters
+    ("sagemakerdebuggerとは", DBG),  # no spaces
+])
+def test_variant_spellings_name_the_term(answerer, question, term):
+    assert answerer.retriever.analyze(question).terms == [term]
+    answer = answerer.ask(question)
+    assert answer.found and answer.citations[0].term == term
+
+
+@pytest.mark.parametrize("question, gold", [
+    ("What are the benefits of EventBridge?", (EB, "利点")),
+    ("How can I prevent overfitting with regularization?", (OF, "防止策と対策")),
+    ("Which step types does SageMaker Pipelines have?", (PL, "ステップタイプ")),
+])
+def test_english_questions_reach_the_japanese_sections(answerer, question, gold):
+    answer = answerer.ask(question)
+    assert answer.found and gold in cited(answer)
+
+
+def test_english_content_words_reach_the_keyword_side(answerer):
+    q = answerer.retriever.analyze("The model does well on training data but badly on validation data")
+    assert {"トレーニングデータ", "検証データ"} <= set(q.query_terms) or {"トレーニング", "検証"} <= set(q.query_terms)
+
+
+def test_follow_up_is_about_the_term_of_the_conversation(answerer):
+    alone = answerer.ask("その利点は？")
+    follow = answerer.ask("その利点は？", history=["SageMaker Debuggerって何？"])
+    assert follow.found and follow.citations[0].term == DBG and follow.citations[0].section == "利点"
+    assert not alone.found or alone.citations[0].term != DBG or alone.citations[0].section != "利点"
+    # chat messages work as well as plain strings, and the latest term wins
+    msgs = [{"role": "user", "content": "TensorBoardとは"}, {"role": "assistant", "content": "…"},
+            {"role": "user", "content": "EventBridgeとは"}]
+    assert answerer.ask("What are its benefits?", history=msgs).citations[0].term == EB
+
+
+def test_a_follow_up_naming_its_own_term_ignores_the_conversation(answerer):
+    answer = answerer.ask("TensorBoardの利点は？", history=["SageMaker Debuggerって何？"])
+    assert answer.citations[0].term == TB
+
+
+def test_comparison_answers_both_sides_each_cited(answerer):
+    answer = answerer.ask("DebuggerとTensorBoardの違いは？")
+    terms = {c.term for c in answer.citations}
+    assert answer.found and {DBG, TB} <= terms
+    assert all(f"[{n}]" in answer.answer for n in range(1, len(answer.citations) + 1))
+
+
+def test_pasted_choices_do_not_make_a_question_off_topic(answerer):
+    q = ("A team trains a deep learning model. It performs well on the training data but poorly on the "
+         "evaluation data. What is the most likely cause? A. Overfitting B. Data leakage C. Underfitting D. High bias")
+    answer = answerer.ask(q)
+    assert answer.found and answer.citations[0].term == OF
+
+
+def test_choices_pick_the_best_supported_candidate(answerer):
+    q = ("トレーニング中に勾配消失や過学習などの問題を自動で検出し、アラートを出したい。どのサービスが適切ですか？ "
+         "A. Amazon EventBridge B. Amazon SageMaker Debugger C. Amazon SageMaker Pipelines D. Amazon Redshift")
+    answer = answerer.ask(q)
+    assert answer.found and answer.citations[0].term == DBG
