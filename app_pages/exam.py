@@ -67,10 +67,13 @@ def render_setup(ctx: AppContext, history: History) -> None:
 COUNTDOWN_SECONDS = 5
 
 @st.fragment(run_every=timedelta(seconds=COUNTDOWN_SECONDS))
-def render_countdown(history: History, exam_id: int) -> None:
+def render_countdown(history: History, exam_id: int, questions: list[Question]) -> None:
     """The remaining time, redrawn every few seconds from the deadline stored in the database (read
     again each time, so a deadline passed or an exam finished in another tab shows here too); once
-    the exam is no longer open the whole page runs again and the server grades it."""
+    the exam is no longer open the whole page runs again and the server grades it. Each run also
+    saves any choice the page holds that the database does not (a click whose on_change was lost
+    in a race with this rerun, or a save that failed): a learner's answer never waits for their
+    next click."""
     try:
         exam = history.open_exam(now())
     except HistoryError:
@@ -78,6 +81,7 @@ def render_countdown(history: History, exam_id: int) -> None:
         return
     if exam is None or exam.id != exam_id:
         st.rerun(scope="app")
+    save_unsaved(history, exam, questions)
     left = mock.seconds_left(exam, now())
     if left is None:
         st.caption("時間制限なし")
@@ -113,6 +117,14 @@ def _chosen_now(exam: MockExam, q: Question) -> set[int] | None:
     return {j for j, k in enumerate(keys) if st.session_state.get(k)}
 
 
+def save_unsaved(history: History, exam: MockExam, questions: list[Question]) -> None:
+    """Save every choice the widgets hold that differs from the stored answer."""
+    for q in questions:
+        chosen = _chosen_now(exam, q)
+        if chosen is not None and chosen != set(exam.answers.get(q.id, ())):
+            save_choice(history, exam, q)
+
+
 def render_question(history: History, exam: MockExam, q: Question, i: int, total: int) -> None:
     stored = exam.answers.get(q.id, ())
     chosen = _chosen_now(exam, q)
@@ -142,7 +154,7 @@ def render_exam(ctx: AppContext, history: History, exam: MockExam) -> None:
     answered = sum(1 for q in questions if exam.answers.get(q.id))
     with st.sidebar:
         st.markdown(f"**模擬試験 #{exam.id}**")
-        render_countdown(history, exam.id)
+        render_countdown(history, exam.id, questions)
         st.caption(f"回答済み {answered} / {len(questions)} 問")
     c1, c2, c3 = st.columns(3)
     c1.metric("問題数", f"{len(questions)} 問")

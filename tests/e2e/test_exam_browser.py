@@ -49,11 +49,14 @@ def server(tmp_path_factory):
                            capture_output=True, text=True, timeout=900)
     assert build.returncode == 0, build.stderr
     srv.config = config
+    srv.history = None
     try:
         srv.start()
         yield srv
     finally:
         srv.stop()
+        if srv.history is not None:
+            srv.history.db.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +81,12 @@ def _shot(page, name: str) -> None:
 
 
 def _history(server) -> History:
-    config = load_config(server.config)
-    return History(config.quiz.url, learner=USER, unsaved_dir=config.quiz.unsaved_dir)
+    """One History (one engine) for the test's reads and writes, not one per poll: a pile of
+    engines on the server's SQLite file in this process competed with the server's own writes."""
+    if getattr(server, "history", None) is None:
+        config = load_config(server.config)
+        server.history = History(config.quiz.url, learner=USER, unsaved_dir=config.quiz.unsaved_dir)
+    return server.history
 
 
 def _until(probe, seconds: float = 60):
@@ -139,8 +146,8 @@ def test_start_answer_reload_time_out_report_history(tab, server):
             sync_api.expect(box.locator("input")).to_be_checked()
             _idle(page)
     _idle(page)
-    answered = _until(lambda: _history(server).open_exam().answers)
-    assert len(answered) == 1  # saved as chosen
+    # Saved as chosen: the server's count of stored answers (read from the database) says so.
+    sync_api.expect(page.locator("[data-testid='stMetric']", has_text="回答済み").first).to_contain_text("1 / 3")
     assert page.get_by_text(re.compile(r"問 \d：|合格です|時間切れ")).count() == 0  # no verdict yet
     _shot(page, "exam_02_answering.png")
 
@@ -153,6 +160,7 @@ def test_start_answer_reload_time_out_report_history(tab, server):
     assert chosen.count() >= 1
     assert REMAINING.match(_remaining(page))
     assert _history(server).open_exam().id == exam.id
+    assert len(_until(lambda: _history(server).open_exam().answers)) == 1  # in the database
     _shot(page, "exam_03_resumed.png")
 
     # Time runs out: the stored deadline passes (moved into the past in the database); the page's
