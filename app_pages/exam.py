@@ -18,8 +18,9 @@ from app_shared.exam_report import REPORT_KEY, render_past, render_report
 from app_shared.learner import auth_configured, flush_kept, open_learner_history, save_notice
 from app_shared.problems import render_problem
 from app_shared.rebuild import FlashKind, flash
+from app_shared.question_view import render_question_head
 from app_shared.text import md_escape
-from quiz import QUESTION_TYPES, Question, QuizError
+from quiz import Question, QuizError
 from quiz import exam as mock
 from quiz.generate import generator_for
 from quiz.history import History, HistoryError, MockExam
@@ -117,27 +118,27 @@ def _chosen_now(exam: MockExam, q: Question) -> set[int] | None:
     return {j for j, k in enumerate(keys) if st.session_state.get(k)}
 
 
+def _unsaved(exam: MockExam, q: Question) -> set[int] | None:
+    """The choice the widgets hold when it differs from the stored answer (an on_change lost in a
+    race with the countdown's rerun, or a save that failed), else None."""
+    chosen = _chosen_now(exam, q)
+    return chosen if chosen is not None and chosen != set(exam.answers.get(q.id, ())) else None
+
+
 def save_unsaved(history: History, exam: MockExam, questions: list[Question]) -> None:
-    """Save every choice the widgets hold that differs from the stored answer."""
     for q in questions:
-        chosen = _chosen_now(exam, q)
-        if chosen is not None and chosen != set(exam.answers.get(q.id, ())):
+        if _unsaved(exam, q) is not None:
             save_choice(history, exam, q)
 
 
 def render_question(history: History, exam: MockExam, q: Question, i: int, total: int) -> None:
     stored = exam.answers.get(q.id, ())
-    chosen = _chosen_now(exam, q)
-    if chosen is not None and chosen != set(stored):
-        # A choice whose on_change never ran (a click while the countdown fragment was rerunning)
-        # is saved on the next run instead of being lost.
+    chosen = _unsaved(exam, q)
+    if chosen is not None:  # saved on this run instead of being lost
         save_choice(history, exam, q)
         stored = tuple(sorted(chosen))
     with st.container(border=True):
-        header = [f"問 {i} / {total}", QUESTION_TYPES.get(q.type, q.type), q.shown_topic]
-        st.caption(" · ".join(md_escape(part) for part in header if part))
-        st.markdown(md_escape(q.stem))
-        labels = [md_escape(o.text) for o in q.options]
+        labels = render_question_head(q, i, total)
         if q.n_correct == 1:
             st.radio("答え", list(range(len(q.options))), index=stored[0] if stored else None,
                      key=answer_key(exam, q.id), format_func=lambda j: labels[j], label_visibility="collapsed",

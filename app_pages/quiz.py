@@ -12,7 +12,7 @@ import streamlit as st
 from app_shared.context import AppContext, load_context
 from app_shared.learner import flush_kept, open_learner_history, render_learner_summary, render_my_data, save_notice
 from app_shared.problems import render_problem
-from app_shared.question_view import render_scored
+from app_shared.question_view import render_question_head, render_scored
 from app_shared.quiz_stats import render_quiz_stats
 from app_shared.rebuild import FlashKind, flash
 from app_shared.text import md_escape
@@ -110,10 +110,7 @@ def answer_key(uid: str, qid: str, j: int | None = None) -> str:
 
 def render_question_input(uid: str, q: Question, i: int, total: int) -> None:
     with st.container(border=True):
-        header = [f"問 {i} / {total}", QUESTION_TYPES.get(q.type, q.type), q.shown_topic]
-        st.caption(" · ".join(md_escape(part) for part in header if part))
-        st.markdown(md_escape(q.stem))
-        labels = [md_escape(o.text) for o in q.options]
+        labels = render_question_head(q, i, total)
         if q.n_correct == 1:
             st.radio("答え", list(range(len(q.options))), index=None, key=answer_key(uid, q.id),
                      format_func=lambda j: labels[j], label_visibility="collapsed")

@@ -14,6 +14,15 @@ from quiz.scoring import QuizResult
 from .text import MARK_RIGHT, MARK_SKIPPED, MARK_WRONG, md_escape
 
 
+def render_question_head(q: Question, i: int, total: int) -> list[str]:
+    """Number, type and topic, then the stem; returns the options' labels, escaped. The quiz form
+    and the mock exam draw a question the same way and differ only in their widgets."""
+    header = [f"問 {i} / {total}", QUESTION_TYPES.get(q.type, q.type), q.shown_topic]
+    st.caption(" · ".join(md_escape(part) for part in header if part))
+    st.markdown(md_escape(q.stem))
+    return [md_escape(o.text) for o in q.options]
+
+
 def options_markdown(r: QuestionResult) -> str:
     lines = []
     for j, o in enumerate(r.question.options):

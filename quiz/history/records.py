@@ -98,11 +98,9 @@ class TopicStat:
         return self.right / self.answered if self.answered else 0.0
 
 
-@dataclass(frozen=True)
-class AccuracyPoint:
-    attempt_id: int
-    at: str
-    topic: str
+class _Accuracy:
+    """Right over total, 0 for nothing answered (a point of an accuracy curve)."""
+
     right: int
     total: int
 
@@ -112,7 +110,16 @@ class AccuracyPoint:
 
 
 @dataclass(frozen=True)
-class AttemptAccuracy:
+class AccuracyPoint(_Accuracy):
+    attempt_id: int
+    at: str
+    topic: str
+    right: int
+    total: int
+
+
+@dataclass(frozen=True)
+class AttemptAccuracy(_Accuracy):
     """One attempt's score (over all topics, or one): a point on the learner's curve."""
 
     number: int  # 1 for the learner's first attempt (that includes the topic), 2 for the next …
@@ -120,10 +127,6 @@ class AttemptAccuracy:
     at: str
     right: int
     total: int
-
-    @property
-    def accuracy(self) -> float:
-        return self.right / self.total if self.total else 0.0
 
 
 @dataclass(frozen=True)
