@@ -167,6 +167,8 @@ def main() -> int:
     args = parser.parse_args()
     started = time.perf_counter()
     rows, skipped = [], []
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench-scale-", dir=args.keep))
     try:
         previous: tuple[int, float] | None = None

@@ -16,6 +16,7 @@ import numpy as np
 
 from indexer.chunks import Chunk
 
+from .token_store import TokenStore
 from .tokenize import Token, Tokenizer
 
 
@@ -44,15 +45,17 @@ def term_tag(term: str) -> str:
 class KeywordIndex:
     """Built once per index: tokenising the glossary costs ~50 ms, a query ~0.3 ms."""
 
-    def __init__(self, chunks: list[Chunk], tokenizer: Tokenizer):
+    def __init__(self, chunks: list[Chunk], tokenizer: Tokenizer, store: TokenStore | None = None):
+        """``store`` answers the glossary's tokens from disk when a previous start saved them."""
         self.tokenizer = tokenizer
-        self.chunk_tokens: list[list[str]] = [tokenizer.terms(c.text) + [term_tag(c.term)] for c in chunks]
+        source = store or tokenizer
+        self.chunk_tokens: list[list[str]] = [source.terms(c.text) + [term_tag(c.term)] for c in chunks]
         self.entry_refs: list[EntryRef] = []
         self.entry_tokens: list[list[Token]] = []
         for ci, chunk in enumerate(chunks):
             for ei, entry in enumerate(chunk.entries):
                 self.entry_refs.append(EntryRef(ci, ei))
-                self.entry_tokens.append(tokenizer.tokens(entry.display))
+                self.entry_tokens.append(source.tokens(entry.display))
         self.entry_terms: list[set[str]] = [{t.norm for t in toks} for toks in self.entry_tokens]
         self.chunk_terms: list[set[str]] = [set(t) for t in self.chunk_tokens]
         self._chunks = _bm25(self.chunk_tokens)

@@ -21,6 +21,7 @@ from .fusion import max_by_group, ranks, rrf
 from .intent import prior, section_kinds
 from .keyword import KeywordIndex
 from .query import QueryAnalysis, analyze
+from .token_store import TokenStore
 from .tokenize import STOPWORDS, Tokenizer, get_tokenizer
 from .variants import build_variants
 
@@ -90,10 +91,12 @@ class Retriever:
             term_names = {t.name: t.names for t in resources.glossary.terms}
             aliases = load_aliases(resources.config.aliases_file, term_names)
         self.aliases = aliases
-        self.keyword = KeywordIndex(self.chunks, self.tokenizer)
+        store = TokenStore.beside(resources.config.cache_file, self.tokenizer)
+        self.keyword = KeywordIndex(self.chunks, self.tokenizer, store)
         self.dense = DenseIndex(resources, self.keyword.entry_refs if self.params.entry_vectors else [])
         self.entry_chunk = np.array([r.chunk for r in self.keyword.entry_refs], dtype=np.int64)
-        self.heading_terms = [set(self.tokenizer.terms(f"{c.term} {c.section}")) for c in self.chunks]
+        self.heading_terms = [set(store.terms(f"{c.term} {c.section}")) for c in self.chunks]
+        store.save()
         self.n = len(self.chunks)
         self._index_structure()
         self.is_intro = np.array(["intro" in self._kind_sets[k] for k in self._kind_ids], dtype=np.float64)

@@ -7,11 +7,10 @@ Leading groups alone ("Amazon", "SageMaker") are shared by several terms and are
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Iterable
 
 from indexer.glossary import Term
-from indexer.text import compact_form
+from indexer.text import aligned_form, compact_form
 
 MASK = "（　　）"
 
@@ -44,26 +43,30 @@ def names_any(text: str, names: Iterable[str]) -> bool:
     return any(compact_form(n) and compact_form(n) in t for n in names)
 
 
-def _char_class(ch: str) -> str:
-    """A character and its full-width/half-width twin, so masking survives width differences."""
-    forms = {ch, unicodedata.normalize("NFKC", ch)}
-    for f in list(forms):
-        if "!" <= f <= "~":
-            forms.add(chr(ord(f) + 0xFEE0))
-    return "[" + "".join(re.escape(f) for f in sorted(forms)) + "]" if len(forms) > 1 else re.escape(ch)
-
-
-def name_pattern(name: str) -> re.Pattern:
-    """Case- and width-insensitive, any spacing between characters ('SageMaker  Debugger')."""
-    chars = [c for c in name if not c.isspace()]
-    return re.compile(r"\s*".join(_char_class(c) for c in chars), re.I)
+def _spans(text: str, name: str) -> list[tuple[int, int]]:
+    """Where ``name`` occurs in ``text``, ignoring case, full/half width and any spacing between its
+    characters ('SageMaker  Debugger', 'ｄｅｂｕｇｇｅｒ'), left to right and non-overlapping.
+    Substring search on position-keeping forms, no regex: a bank of thousands of terms masks its
+    stems without compiling a pattern per name (compiling cost 3 ms a name, 95 % of the bank)."""
+    core = "".join(aligned_form(name).split())
+    if not core:
+        return []
+    folded = aligned_form(text)
+    keep = [i for i, ch in enumerate(folded) if not ch.isspace()]
+    compact = "".join(folded[i] for i in keep)
+    spans, p = [], compact.find(core)
+    while p >= 0:
+        spans.append((keep[p], keep[p + len(core) - 1] + 1))
+        p = compact.find(core, p + len(core))
+    return spans
 
 
 def mask(text: str, names: Iterable[str]) -> str:
     """Replace every alias (longest first) by a blank."""
     out = text
     for name in sorted(set(names), key=len, reverse=True):
-        out = name_pattern(name).sub(MASK, out)
+        for start, end in reversed(_spans(out, name)):
+            out = out[:start] + MASK + out[end:]
     # "（　　）（　　）" can appear when two aliases touch; one blank is enough.
     while MASK + MASK in out:
         out = out.replace(MASK + MASK, MASK)
