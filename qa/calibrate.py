@@ -19,13 +19,17 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.text import match_form
+
 MODEL_FILE = Path(__file__).resolve().parent / "abstain_model.json"
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 # Wording that asks for a quantity or a limit (a price, a maximum, how many): the glossary is a
 # description of concepts and states no numbers, so such a question is rarely answered by it.
+# Figures a question only *states* (「月に100回」, "AUC 0.99", 「GPU 使用率 30%」) ask for nothing:
+# learners quote their own numbers to describe a situation the glossary may well cover.
 _QUANTITY = re.compile(r"いくら|いくつ|どれ[くぐ]らい|どの[くぐ]らい|最小|何(円|ドル|個|回|件|秒|分|時間|日|kb|mb|gb|%|パーセント|種類まで)|上限|最大|制限|クォータ"
-                       r"|\d+\s*(円|ドル|kb|mb|gb|%|件|回|秒|個)|how (much|many|long|large|big)|maximum|minimum|limit|quota", re.I)
+                       r"|how (much|many|long|large|big)|maximum|minimum|limit|quota", re.I)
 
 # The evidence rules' reasons for "it names something the glossary only mentions in passing".
 PASSING = ("only-names-match", "defines-other-name", "name-not-in-answer")
@@ -50,6 +54,17 @@ FEATURES = (
 )
 
 
+def _asked_names(names: list[str], prep) -> list[str]:
+    """Unknown names that bear on what is asked. In a long question (a scenario, a story) the
+    other sentences say where the learner is coming from (「前職では PyTorch で」, "our Glue ETL
+    jobs"); a name there is setting, not the topic, so only the question sentence and the
+    constraint count. Short questions count every name."""
+    if prep is None or not prep.shape.long or not names:
+        return names
+    asked = match_form(f"{prep.shape.question} {prep.shape.constraint}")
+    return [n for n in names if match_form(n) in asked]
+
+
 def features(r, prep, verdict) -> dict[str, float]:
     """Evidence for one question's retrieval in one mode (numbers only, every key in FEATURES)."""
     q = r.query
@@ -59,7 +74,7 @@ def features(r, prep, verdict) -> dict[str, float]:
     out = dict.fromkeys(FEATURES, 0.0)
     out["rules_found"] = float(verdict.found)
     out["names_term"] = float(bool(q.terms) or bool(prep and (prep.candidates or prep.compared)))
-    out["n_unknown_names"] = float(len(q.unknown_names))
+    out["n_unknown_names"] = float(len(_asked_names(q.unknown_names, prep)))
     # With no content word at all, a question naming a term asks about the term itself (fully
     # covered); one naming nothing asks about nothing in particular (「AWSの機械学習サービスとは」).
     empty_cover = out["names_term"]

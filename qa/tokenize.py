@@ -41,6 +41,8 @@ STOPWORDS = frozenset(
     事 物 物事 為 様 方 所 時 場合 等 点 何 何か 何処 誰 どう どんな どの どれ 如何 なぜ 何故
     いつ 之 其れ 此れ 其の 此の 彼 よう こと もの ため ところ 的 性 化 者 中 上 下 内 際
     ください 下さい 願う お願い 是非 ちょっと 少し 一寸 とても 大変 色々 様々 具体 具体的
+    手数 幸い 幸甚 教示 御願い 願い 恐縮 宜しい 忙しい 差し支え 差し支える 伺う 賜る 申し上げる
+    恐れ入る 致す 存じる 助かる 失礼
     a an and are as at be but by for if in into is it no not of on or such that the their then
     there these they this to was will with what which who whom why how when where does do did can
     could would should i me my we our you your tell explain please about give show list some any
@@ -73,6 +75,12 @@ MAX_SPLIT_RUN = 48  # a longer unknown katakana run is kept whole: no real compo
 MAX_PIECE_CHARS = 16  # the longest known katakana word tried as a piece
 SPLIT_BUDGET = 1_500  # look-ups per tokens() call for all runs together (~15 µs each)
 _ASCII_WORD = re.compile(r"^[a-z0-9][a-z0-9.+#_-]*$")
+# A figure (0.85, 1e-3, 30%, 4x): searchable, but neither a name nor a topic the glossary lacks.
+_NUMBER = re.compile(r"^[0-9][0-9.,e+\-]*(?:%|x)?$")
+# Endings of katakana loanwords that are common nouns (ディテクション, リプロデューシビリティ,
+# パフォーマンス): an unknown word with one is vocabulary the glossary lacks, not a product's name.
+_COMMON_LOANWORD_ENDINGS = ("ション", "ティ", "ティー", "ング", "メント", "ネス", "ズム", "ンス", "ジー", "シー",
+                            "ブル", "カル", "ティブ", "ライズ")
 
 
 @dataclass(frozen=True)
@@ -226,8 +234,9 @@ class Tokenizer:
             if word in STOPWORDS:
                 acc.flush()
                 continue
-            acc.add(Token(norm=word, surface=w if len(words) > 1 else unit.surface, pos=pos, proper=True,
-                          unread=word.isdigit()), join=True)
+            number = bool(_NUMBER.match(word))
+            acc.add(Token(norm=word, surface=w if len(words) > 1 else unit.surface, pos=pos, proper=not number,
+                          unread=number), join=True)
         # Sudachi reads many English words in katakana (alert → アラート): keep that reading too,
         # so an English question can reach a Japanese entry.
         low = match_form(unit.surface)
@@ -239,7 +248,8 @@ class Tokenizer:
     def _japanese_unit(self, unit: Morpheme, pos: str, parts: list[Morpheme], acc: "_Accumulator",
                        budget: list[int] | None = None) -> None:
         n = match_form(unit.normalized)
-        proper = unit.pos_detail == "固有名詞" or (unit.oov and bool(_KATAKANA_RUN.match(n)))
+        proper = unit.pos_detail == "固有名詞" or (unit.oov and bool(_KATAKANA_RUN.match(n))
+                                                  and not n.endswith(_COMMON_LOANWORD_ENDINGS))
         tok = Token(norm=n, surface=unit.surface, pos=pos, proper=proper, unread=unit.oov and not proper)
         if unit.oov and _KATAKANA_RUN.match(n) and len(n) >= 4:
             pieces = self._split_oov_katakana(n, budget)

@@ -16,8 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import jaconv
 from rapidfuzz.distance import OSA
 from rapidfuzz import process
+
+from .romaji import to_kana
 
 _HIRA = re.compile(r"[\u3041-\u3096]")
 _KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30faー]{3,}")
@@ -95,6 +98,32 @@ def _bounded(run: str, kata: str, i: int, j: int) -> bool:
     return before and after
 
 
+def _vowel(kana: str) -> str:
+    """The vowel a katakana ends on (シュ → u, ャ → a), "" for ン, ッ and marks."""
+    roman = jaconv.kana2alphabet(jaconv.kata2hira(kana))
+    return roman[-1] if roman and roman[-1] in "aiueo" else ""
+
+
+_BARE_VOWELS = {"ア": "a", "イ": "i", "ウ": "u", "エ": "e", "オ": "o"}
+
+
+def loose(kata: str) -> str:
+    """A reading with its long vowels dropped (カガクシュウ, カガクシュ → カガクシュ; トレーニング,
+    トレエニング → トレニング): romaji typed with or without long vowels, or with vowels for ー,
+    meets the glossary's reading."""
+    out: list[str] = []
+    last = ""
+    for ch in kata:
+        if ch == "ー":
+            continue
+        bare = _BARE_VOWELS.get(ch)
+        if bare and last and (bare == last or (bare, last) in {("u", "o"), ("i", "e")}):
+            continue
+        out.append(ch)
+        last = _vowel(ch) or last
+    return "".join(out)
+
+
 @dataclass
 class ReadingLexicon:
     """Katakana reading → the written forms the glossary uses (カガクシュウ → 過学習)."""
@@ -102,10 +131,12 @@ class ReadingLexicon:
     words: dict[str, str] = field(default_factory=dict)
     longest: int = 0
     _loanwords: list[str] = field(default_factory=list, repr=False)
+    _loose: dict[str, str] = field(default_factory=dict, repr=False)  # loose(reading) → written
 
     def add(self, reading: str, written: str) -> None:
         if len(reading) >= 3 and reading not in self.words:
             self.words[reading] = written
+            self._loose.setdefault(loose(reading), written)
             self.longest = max(self.longest, len(reading))
             if written == reading and len(reading) >= 6:
                 self._loanwords.append(reading)
@@ -139,6 +170,17 @@ class ReadingLexicon:
         hit = process.extractOne(run, self._loanwords, scorer=OSA.distance, score_cutoff=1)
         return self._loanwords[hit[2]] if hit else None
 
+    def _loose_word(self, run: str) -> str | None:
+        """A whole hiragana word that is a glossary word but for its long vowels (かがくしゅ,
+        とれえにんぐ); four kana at least, or three with a long vowel typed out (でえた → データ),
+        so short words keep their exact reading."""
+        kata = to_katakana(run)
+        if not _HIRA.search(run) or kata in self.words:
+            return None
+        if len(run) < 4 and loose(kata) == kata:
+            return None
+        return self._loose.get(loose(kata))
+
     def rewrite(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         """Kana runs: readings of the glossary's words become those words (hiragana runs: any word;
         katakana runs: only words written in kanji, カガクシュウ → 過学習, and a near-miss of a long
@@ -154,7 +196,9 @@ class ReadingLexicon:
         text = _KATAKANA_WORD.sub(near, text)
         for m in _KANA_RUN.finditer(text):
             run = m.group()
-            new, found = self._scan(run, kanji_only=not _HIRA.search(run))
+            whole = self._loose_word(run)
+            new, found = ((whole, [(run, whole)]) if whole
+                          else self._scan(run, kanji_only=not _HIRA.search(run)))
             out.append(text[last:m.start()])
             out.append(new)
             changes += found
@@ -199,14 +243,16 @@ class Variants:
     lexicon: ReadingLexicon
     tokenizer: object = None
     written: frozenset[str] = frozenset()  # kanji words the glossary and the aliases use
+    latin_names: list[str] = field(default_factory=list)  # lower case, longest first
 
     def repair(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        text, romaji = to_kana(text, self.speller.known, self.latin_names)
         text, fixed = self.speller.correct(text)
         text, read = self.lexicon.rewrite(text)
         homo: list[tuple[str, str]] = []
         if self.tokenizer is not None:
             text, homo = self.lexicon.homophones(text, self.tokenizer, self.written)
-        return text, fixed + read + homo
+        return text, romaji + fixed + read + homo
 
 
 def build_variants(aliases, texts: list[str], tokens: list[list], tokenizer, stopwords=frozenset()) -> Variants:
@@ -221,4 +267,5 @@ def build_variants(aliases, texts: list[str], tokens: list[list], tokenizer, sto
                 if len(t.surface) >= 2 and not t.surface.isascii() and t.pos != "bigram"]
     lexicon = build_lexicon(names + words + surfaces, tokenizer)
     written = frozenset(w for t in names + words + surfaces for w in _KANJI_RUN.findall(t))
-    return Variants(Speller(latin_names, frozenset(known)), lexicon, tokenizer, written)
+    peel = sorted({n.lower() for n in latin_names if len(n) >= 5}, key=len, reverse=True)
+    return Variants(Speller(latin_names, frozenset(known)), lexicon, tokenizer, written, peel)

@@ -20,6 +20,9 @@ INTRO = "概要"  # the paragraph under a `## term` heading, before its first `#
 MIN_PER_STYLE = {
     "scenario": 35, "typo": 35, "english": 35, "comparison": 35, "casual": 35, "mixed": 35,
     "choices": 35, "followup": 30, "short": 30, "out_of_scope": 35, "near_miss": 35,
+    # the second round (styles the first lacked)
+    "romaji": 20, "numbers": 20, "two_terms": 20, "wrong_premise": 15, "keigo": 15, "long_rambling": 15,
+    "english_katakana": 15,
 }
 ABSTAIN_STYLES = {"out_of_scope", "near_miss"}
 KEYS = {"q", "gold", "style", "split", "history", "note"}
