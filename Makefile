@@ -9,10 +9,10 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 MODEL  := models/multilingual-e5-small
 
-.PHONY: run test setup venv venv-st venv-test venv-eval runtime model index browser postgres eval bench bench-scale quiz-check clean help
+.PHONY: run test setup venv venv-st venv-test venv-eval runtime model index browser postgres eval bench bench-load bench-scale quiz-check clean help
 
 help:
-	@sed -n 's/^#  *make /make /p' Makefile; echo "other targets: setup model index browser postgres eval bench bench-scale quiz-check clean"
+	@sed -n 's/^#  *make /make /p' Makefile; echo "other targets: setup model index browser postgres eval bench bench-load bench-scale quiz-check clean"
 
 run: setup index
 	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --server.address localhost
@@ -89,6 +89,14 @@ bench: venv-test setup model index browser postgres
 	$(BIN)/python bench/bench_index.py --compare
 	$(BIN)/python bench/bench_cold.py --compare
 	$(BIN)/python bench/bench_history.py
+
+# 20 real browser sessions against one app server (Debian's chromium-headless-shell: the lightest
+# real browser, so the sessions' own rendering takes less of the 2 cores the server needs).
+bench-load: venv-test setup model index browser
+	@command -v chromium-headless-shell >/dev/null || { \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null; }
+	$(BIN)/python bench/bench_load.py --long-chat 60
 
 # Growth with synthetic glossaries of 5 … 5,000 terms (about 15 minutes on 2 cores).
 bench-scale: setup

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jaconv
 from rapidfuzz.distance import OSA
@@ -98,8 +99,10 @@ def _bounded(run: str, kata: str, i: int, j: int) -> bool:
     return before and after
 
 
+@lru_cache(maxsize=512)
 def _vowel(kana: str) -> str:
-    """The vowel a katakana ends on (シュ → u, ャ → a), "" for ン, ッ and marks."""
+    """The vowel a katakana ends on (シュ → u, ャ → a), "" for ン, ッ and marks (one character at a
+    time, so the cache holds the kana syllabary, not the glossary)."""
     roman = jaconv.kana2alphabet(jaconv.kata2hira(kana))
     return roman[-1] if roman and roman[-1] in "aiueo" else ""
 
