@@ -10,15 +10,18 @@ browser redraws a few elements, not dozens (bench/bench_load.py measures both)."
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from app_shared import nav
-from app_shared.context import load_context, problem_of
+from app_shared.context import AppContext, load_context, problem_of
 from app_shared.problems import render_problem
 from app_shared.text import format_seconds, md_escape, md_highlight, md_quote
 from indexer.errors import KnowledgeError
-from qa import Answer, Answerer, answer_parts
+
+if TYPE_CHECKING:  # qa itself is imported when the answerer is first built, after the page is drawn
+    from qa import Answer, Answerer
 
 RECENT_TURNS = 3  # turns shown as messages; older ones collapse into one text
 FULL_TURNS = 1  # of those, the latest keep their citation expanders and buttons
@@ -39,6 +42,8 @@ def ask_pending(question: str) -> None:
 def answer_markdown(answer: Answer) -> str:
     """The answer laid out from its parts (never from its text): intro quotes as one paragraph,
     other sections as a bold ``term › section:`` line over their bullets; everything escaped."""
+    from qa import answer_parts
+
     lines = []
     for part in answer_parts(answer.citations):
         if part.is_intro:
@@ -182,18 +187,27 @@ def main() -> None:
     if ctx.resources is None:
         render_problem(ctx)
         return
+    chat(ctx)
+
+
+def ready_answerer(ctx: AppContext) -> Answerer | None:
+    """The answerer, built on first use; a problem screen instead when it cannot be built
+    (e.g. a malformed aliases.yaml)."""
     try:
-        answerer = ctx.answerer()
-    except KnowledgeError as e:  # e.g. a malformed aliases.yaml
+        return ctx.answerer()
+    except KnowledgeError as e:
         ctx.problem = problem_of(e)
         render_problem(ctx)
-        return
-    chat(answerer)
+        return None
 
 
 @st.fragment
-def chat(answerer: Answerer) -> None:
-    """The conversation: a question (or a button in it) reruns this, not the whole page."""
+def chat(ctx: AppContext) -> None:
+    """The conversation: a question (or a button in it) reruns this, not the whole page.
+
+    The answerer is built after the page is drawn, not before: on a fresh start the input is
+    visible while the keyword index and the model are prepared, and a learner's first question
+    finds them ready (or waits only for what is left)."""
     history: list[dict] = st.session_state.setdefault("chat", [])
     body = st.container()  # drawn above the input, filled once the question is known
     prompt = st.chat_input("用語集について質問してください（例：過学習とは？）", key="chat_input")
@@ -207,7 +221,8 @@ def chat(answerer: Answerer) -> None:
                           icon=":material/delete:", width="stretch")
         new_turn = 1 if question else 0  # the new turn is one of the recent (and the full) ones
         render_history(history, RECENT_TURNS - new_turn, FULL_TURNS - new_turn)
-        if question:
+        answerer = ready_answerer(ctx)
+        if question and answerer is not None:
             answer_question(answerer, question, history)
 
 

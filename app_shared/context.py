@@ -17,7 +17,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 import streamlit as st
 
@@ -27,7 +27,9 @@ from indexer.errors import ErrorKind, KnowledgeError
 from indexer.glossary import Glossary, load_glossary
 from indexer.loader import Resources, open_resources
 from indexer.store import read_manifest
-from qa import Answerer, build_answerer
+
+if TYPE_CHECKING:  # qa is imported when the first answerer is built, after the page is drawn
+    from qa import Answerer
 
 T = TypeVar("T")
 
@@ -87,6 +89,8 @@ def _resources(config_key: str, index_build: str, _config: Config, _embedder: Em
 
 @st.cache_resource(show_spinner="回答エンジンを準備しています…", max_entries=3)
 def _answerer(config_key: str, index_build: str, _resources: Resources) -> Answerer:
+    from qa import build_answerer  # its imports (bm25s, Sudachi, scipy) wait until a page needs it
+
     stats = load_stats()
     return stats.timed(stats.answerer, lambda: build_answerer(_resources))
 
