@@ -32,6 +32,13 @@ def entry_passages(chunks: list[Chunk]) -> list[str]:
     return [entry_passage(c, i) for c in chunks for i in range(len(c.entries))]
 
 
+def term_passages(glossary: Glossary) -> list[str]:
+    """Each term's own description (its intro, or its name when it has none): what the quiz ranks
+    definition distractors by. The build embeds these too, so the embedding cache holds them and
+    the first quiz after a build never runs the model (at 5,000 terms it did, for 160 s)."""
+    return [t.intro or t.name for t in glossary.terms]
+
+
 def glossary_to_json(glossary: Glossary) -> dict:
     return {"files": list(glossary.files), "terms": [asdict(t) for t in glossary.terms]}
 

@@ -31,7 +31,7 @@ from .config import Config
 from .errors import ErrorKind, KnowledgeError
 from .glossary import Entry, Glossary, GlossaryError, knowledge_files, load_glossary
 from .progress import BuildProgress, ProgressListener, Stage
-from .snapshot import entry_passages, read_snapshot, write_snapshot
+from .snapshot import entry_passages, read_snapshot, term_passages, write_snapshot
 
 FORMAT_VERSION = 2  # 2: the build stores the glossary, the aliases and the entry vectors
 
@@ -300,9 +300,12 @@ def build_index(
     report = _count_changes(chunks, _previous_chunks(index_dir), index_dir, full)
     # Chunks and entries in one pass: entry vectors are stored with the index so that no answerer
     # ever embeds the glossary when it starts.
-    texts = [c.text for c in chunks] + entry_passages(chunks)
+    # The terms' descriptions join them only to fill the embedding cache for the quiz.
+    entry_texts = entry_passages(chunks)
+    texts = [c.text for c in chunks] + entry_texts + term_passages(glossary)
     all_vectors, report.embedded = _embed_passages(config, texts, full, progress, embedder_factory)
-    vectors, entry_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks):]
+    vectors = all_vectors[: len(chunks)]
+    entry_vectors = all_vectors[len(chunks): len(chunks) + len(entry_texts)]
     progress(BuildProgress(Stage.WRITING))
 
     import faiss

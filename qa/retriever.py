@@ -96,14 +96,14 @@ class Retriever:
         self.dense = DenseIndex(resources, self.keyword.entry_refs if self.params.entry_vectors else [])
         self.entry_chunk = np.array([r.chunk for r in self.keyword.entry_refs], dtype=np.int64)
         self.heading_terms = [set(store.terms(f"{c.term} {c.section}")) for c in self.chunks]
-        store.save()
         self.n = len(self.chunks)
-        self._index_structure()
+        self._index_structure(store)
+        store.save()
         self.is_intro = np.array(["intro" in self._kind_sets[k] for k in self._kind_ids], dtype=np.float64)
         self.variants = build_variants(self.aliases, [c.text for c in self.chunks], self.keyword.entry_tokens,
                                        self.tokenizer, STOPWORDS)
 
-    def _index_structure(self) -> None:
+    def _index_structure(self, store: TokenStore) -> None:
         """What the hybrid's shaping needs, grouped so that a question costs work in proportion to
         what it names, not to the glossary's size: sections by term, by heading word and by kind
         (a glossary has a handful of distinct section kinds however many sections it has)."""
@@ -113,7 +113,7 @@ class Retriever:
         kind_ids = []
         for i, c in enumerate(self.chunks):
             self._term_chunks.setdefault(c.term, []).append(i)
-            for word in set(self.tokenizer.terms(c.section)):
+            for word in set(store.terms(c.section)):
                 self._heading_word_chunks.setdefault(word, []).append(i)
             kind_ids.append(kind_sets.setdefault(section_kinds(c.section), len(kind_sets)))
         self._kind_sets = list(kind_sets)

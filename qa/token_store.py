@@ -44,6 +44,12 @@ def _encode(tokens: list[Token]) -> list:
             for t in tokens]
 
 
+def _well_formed(rows) -> bool:
+    """Rows as ``_encode`` writes them (a damaged or hand-edited file is tokenised afresh); the
+    check is on shape only, to keep a restart fast."""
+    return type(rows) is list and all(type(r) is list and len(r) == 4 and type(r[0]) is str for r in rows)
+
+
 def _decode(rows: list) -> list[Token]:
     return [Token(norm, surface or norm, pos, bool(flags & 1), bool(flags & 2)) for norm, surface, pos, flags in rows]
 
@@ -74,23 +80,22 @@ class TokenStore:
         texts = data.get("texts")
         return texts if isinstance(texts, dict) else {}
 
-    def tokens(self, text: str) -> list[Token]:
+    def _rows(self, text: str) -> list:
         rows = self._used.get(text)
         if rows is None:
             rows = self._known.get(text)
-            if rows is None:
+            if rows is None or not _well_formed(rows):  # unknown, or a damaged row: tokenise afresh
                 self.misses += 1
                 rows = _encode(self.tokenizer.tokens(text))
             self._used[text] = rows
-        try:
-            return _decode(rows)
-        except (TypeError, ValueError):  # a damaged row: tokenise afresh
-            rows = self._used[text] = _encode(self.tokenizer.tokens(text))
-            self.misses += 1
-            return _decode(rows)
+        return rows
+
+    def tokens(self, text: str) -> list[Token]:
+        return _decode(self._rows(text))
 
     def terms(self, text: str) -> list[str]:
-        return [t.norm for t in self.tokens(text)]
+        """The normalised forms only (what BM25 indexes), read without making tokens."""
+        return [row[0] for row in self._rows(text)]
 
     def save(self) -> None:
         """Write the texts used since opening, when any was new or some were dropped; a cache that

@@ -15,6 +15,7 @@ from typing import Iterable, Mapping
 import numpy as np
 
 from indexer.glossary import Glossary
+from indexer.snapshot import term_passages
 
 from .capabilities import Capabilities, Kind
 from .claims import claim_questions
@@ -99,7 +100,7 @@ class QuizGenerator:
         return self.caps.kind(term_name) is None
 
     def _build_bank(self) -> None:
-        texts = [t.intro or t.name for t in self.terms]
+        texts = term_passages(self.glossary)  # embedded with the index: cache hits, no model
         v_intro = self.sim.vectors(texts) if texts else np.zeros((0, 1), np.float32)
         for q in scenario_questions(self.glossary, self.caps, self.names_of, self.n_options):
             self._add(q)

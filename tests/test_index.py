@@ -79,8 +79,10 @@ def test_one_bullet_edit_embeds_exactly_one_chunk(workspace, embedder, tmp_path)
     first = CountingEmbedder(embedder)
     report = build_index(config, embedder_factory=lambda: first)
     entries = sum(len(c.entries) for c in GlossaryIndex.load(config.index_dir).chunks)
-    # Every chunk and every entry: the entry vectors are stored with the index.
-    assert report.added == report.chunk_count == 35 and len(first.embedded) == 35 + entries
+    # Every chunk and every entry (the entry vectors are stored with the index), and each term's
+    # description (for the quiz, through the embedding cache).
+    terms = len(GlossaryIndex.load(config.index_dir).glossary.terms)
+    assert report.added == report.chunk_count == 35 and len(first.embedded) == 35 + entries + terms
 
     _edit(config, OLD, NEW)
     counting = CountingEmbedder(embedder)
