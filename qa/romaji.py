@@ -14,6 +14,7 @@ syllables. An English question has at most a few words that happen to be syllabl
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 import jaconv
 
@@ -45,25 +46,37 @@ def is_romaji_word(word: str) -> bool:
     return bool(_ROMAJI_WORD.fullmatch(word.lower().translate(_MACRONS)))
 
 
-def _split_known(word: str, names: list[str]) -> list[str]:
+def name_index(names: Iterable[str]) -> dict[str, list[str]]:
+    """Lower-case Latin names by their first three letters, longest first: peeling a word looks at
+    the few names that could start it, not at every name of a large glossary."""
+    index: dict[str, list[str]] = {}
+    for name in sorted({n.lower() for n in names if len(n) >= 3}, key=len, reverse=True):
+        index.setdefault(name[:3], []).append(name)
+    return index
+
+
+def _split_known(word: str, names: dict[str, list[str]]) -> list[str]:
     """Peel glossary names off a run typed without spaces (tensorboardnorogu → tensorboard, norogu)."""
     low, parts = word.lower(), []
-    if low in names:
+    if low in names.get(low[:3], ()):
         return [word]
     while True:
-        name = next((n for n in names if low.startswith(n) and len(low) > len(n)), None)
+        name = next((n for n in names.get(low[:3], ()) if low.startswith(n) and len(low) > len(n)), None)
         if name is None:
             return parts + [word[len(word) - len(low):]] if low else parts
         parts.append(word[len(word) - len(low):len(word) - len(low) + len(name)])
         low = low[len(name):]
 
 
-def to_kana(text: str, known: frozenset[str], names: list[str]) -> tuple[str, list[tuple[str, str]]]:
+def to_kana(text: str, known: frozenset[str], names: dict[str, list[str]] | Iterable[str]
+            ) -> tuple[str, list[tuple[str, str]]]:
     """``text`` with its romaji words in hiragana when the whole question is romaji, else as it was.
-    ``known``: lower-case Latin words the glossary uses (kept); ``names``: lower-case Latin names,
-    longest first (peeled off words typed without spaces)."""
+    ``known``: lower-case Latin words the glossary uses (kept); ``names``: Latin names (peeled off
+    words typed without spaces), as ``name_index`` groups them or as a plain list."""
     if _JAPANESE.search(text):
         return text, []
+    if not isinstance(names, dict):
+        names = name_index(names)
     words = [w for m in _WORD.finditer(text) for w in _split_known(m.group(), names)]
     unknown = [w for w in words if w.lower() in _MARKERS or w.lower().translate(_MACRONS).replace("'", "") not in known]
     if not unknown or not any(w.lower() in _MARKERS for w in words):

@@ -21,7 +21,7 @@ import jaconv
 from rapidfuzz.distance import OSA
 from rapidfuzz import process
 
-from .romaji import to_kana
+from .romaji import name_index, to_kana
 
 _HIRA = re.compile(r"[\u3041-\u3096]")
 _KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30faー]{3,}")
@@ -246,7 +246,7 @@ class Variants:
     lexicon: ReadingLexicon
     tokenizer: object = None
     written: frozenset[str] = frozenset()  # kanji words the glossary and the aliases use
-    latin_names: list[str] = field(default_factory=list)  # lower case, longest first
+    latin_names: dict[str, list[str]] = field(default_factory=dict)  # romaji.name_index of the Latin names
 
     def repair(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         text, romaji = to_kana(text, self.speller.known, self.latin_names)
@@ -270,5 +270,5 @@ def build_variants(aliases, texts: list[str], tokens: list[list], tokenizer, sto
                 if len(t.surface) >= 2 and not t.surface.isascii() and t.pos != "bigram"]
     lexicon = build_lexicon(names + words + surfaces, tokenizer)
     written = frozenset(w for t in names + words + surfaces for w in _KANJI_RUN.findall(t))
-    peel = sorted({n.lower() for n in latin_names if len(n) >= 5}, key=len, reverse=True)
+    peel = name_index(n for n in latin_names if len(n) >= 5)
     return Variants(Speller(latin_names, frozenset(known)), lexicon, tokenizer, written, peel)
