@@ -68,8 +68,7 @@ def open_learner_history(config) -> History | None:
         return None
 
 
-def _pick_profile(config) -> None:
-    sb = st.sidebar
+def _pick_profile(config, sb) -> None:
     current = current_learner().name or DEFAULT_LEARNER
     try:
         names = shared_database(config.quiz.url).learners()
@@ -96,9 +95,10 @@ def _pick_profile(config) -> None:
         st.rerun()
 
 
-def render_learner_sidebar(config) -> None:
-    """Who is learning: a login button, the logged-in user, or the profile picker."""
-    sb = st.sidebar
+def render_learner_sidebar(config, where=None) -> None:
+    """Who is learning: a login button, the logged-in user, or the profile picker; in ``where``
+    (a container in the sidebar) or at the sidebar's end."""
+    sb = where if where is not None else st.sidebar
     sb.divider()
     if auth_configured():
         if st.user.is_logged_in:
@@ -108,7 +108,7 @@ def render_learner_sidebar(config) -> None:
             sb.info("ログインすると、あなたの成績と復習が記録されます。", icon=":material/lock:")
             sb.button("ログイン", key="login", on_click=st.login, type="primary", icon=":material/login:")
         return
-    _pick_profile(config)
+    _pick_profile(config, sb)
 
 
 def save_notice(outcome: SaveOutcome) -> str | None:
