@@ -186,15 +186,14 @@ class Answerer:
         return Verdict(found, reason, rules.coverage, {**rules.features, "p_in_scope": round(p, 4)})
 
     def _term_mask(self, term: str) -> np.ndarray:
-        return np.array([c.term == term for c in self.retriever.chunks])
+        return self.retriever.term_hits([term]) > 0
 
     def _choice_entries(self, choice: QueryAnalysis) -> np.ndarray:
         """Entries a pasted choice points at: every entry of a glossary term it names, else the
         entries holding all of its content words (ホールドアウトテスト, Model Monitor)."""
         kw = self.retriever.keyword
         if choice.terms:
-            chunks = {i for i, c in enumerate(self.retriever.chunks) if c.term in choice.terms}
-            return np.array([e for e, ref in enumerate(kw.entry_refs) if ref.chunk in chunks], dtype=np.int64)
+            return np.flatnonzero(self.retriever.term_hits(choice.terms)[self.retriever.entry_chunk] > 0)
         if not choice.concepts:
             return np.zeros(0, dtype=np.int64)
         return np.array([e for e, terms in enumerate(kw.entry_terms)

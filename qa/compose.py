@@ -50,7 +50,7 @@ def _leading(r: Retrieval, retriever: Retriever, k: int, sections: list[int], ca
     if definition:
         top_term = retriever.chunks[sections[0]].term
         term = top_term if top_term in r.query.terms or not r.query.terms else r.query.terms[0]
-        intro = next((i for i, c in enumerate(retriever.chunks) if c.term == term and c.section == INTRO), None)
+        intro = next((i for i in retriever.sections_of(term) if retriever.chunks[i].section == INTRO), None)
         if intro is not None:
             for ei, ref in enumerate(kw.entry_refs):
                 if ref.chunk == intro and len(chosen) < k:

@@ -146,11 +146,15 @@ class Retriever:
                 out[self._heading_word_chunks.get(word, [])] += weight
         return np.minimum(out, 2.0)
 
+    def sections_of(self, term: str) -> list[int]:
+        """The positions of a term's sections, in index order (looked up, not searched for)."""
+        return self._term_chunks.get(term, [])
+
     def term_hits(self, terms) -> np.ndarray:
         """1 for every section of a term the question names, else 0."""
         out = np.zeros(self.n)
         for term in set(terms):
-            out[self._term_chunks.get(term, [])] = 1.0
+            out[self.sections_of(term)] = 1.0
         return out
 
     def intent_priors(self, intents: list[str]) -> np.ndarray:

@@ -423,3 +423,16 @@ def test_scoring_all_or_nothing(gen):
     assert res.per_topic[two.topic][1] >= 1
     with pytest.raises(ValueError, match="out of range"):
         score([one], {one.id: {7}})
+
+
+def test_distractor_order_is_a_stable_sort_read_only_as_far_as_needed():
+    """The partial sort gives exactly the order a stable sort of all scores gives, ties included."""
+    import numpy as np
+
+    from quiz.definition import _by_score
+
+    rng = np.random.default_rng(0)
+    for n in (5, 64, 65, 300):
+        for ties in (False, True):
+            scores = rng.integers(0, 12, n).astype(float) if ties else rng.random(n)
+            assert [int(i) for i in _by_score(scores)] == [int(i) for i in np.argsort(-scores, kind="stable")]
