@@ -31,7 +31,9 @@ def render_learner(config, slot) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title=APP_TITLE, page_icon=":material/school:", layout="wide",
+    # An emoji, not a :material/…: icon: Streamlit draws an emoji favicon in the page itself, but
+    # fetches a Material one from fonts.gstatic.com (a request to Google on every visit).
+    st.set_page_config(page_title=APP_TITLE, page_icon="🎓", layout="wide",
                        initial_sidebar_state="expanded")
     pages = [
         st.Page(nav.CHAT, title="質問", icon=":material/forum:", url_path="chat", default=True),

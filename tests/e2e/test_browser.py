@@ -62,6 +62,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.g
 
 TIMINGS: dict = {"questions": []}
 DIALOGS: list[str] = []
+REQUESTS: list[str] = []  # every URL the learner's tab asked for
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +96,7 @@ def tab(chrome, server):
     context = chrome.new_context(viewport={"width": 1366, "height": 900}, locale="ja-JP")
     page = context.new_page()
     page.on("dialog", lambda d: (DIALOGS.append(d.message), d.dismiss()))  # an alert() would land here
+    page.on("request", lambda r: REQUESTS.append(r.url))
     page.set_default_timeout(60_000)
     page.goto(server.url)
     yield page
@@ -175,6 +177,14 @@ def test_per_question_latency(tab):
     assert "［1］" not in reply.inner_text()  # the out-of-scope one: no citations ...
     assert reply.locator("[data-testid='stButton']").count() >= 1  # ... but suggested terms
     _shot(page, "04_out_of_scope.png")
+
+
+def test_the_page_fetches_nothing_from_elsewhere(tab, server):
+    """A classroom or office network may have no internet, and a learner's browser should not tell
+    a third party which page it opened: every request (scripts, fonts, the favicon) goes to the app."""
+    assert REQUESTS, "no request was recorded"
+    elsewhere = sorted({u for u in REQUESTS if not u.startswith((server.url, "data:", "blob:"))})
+    assert elsewhere == []
 
 
 def test_hostile_input_shows_as_text(tab):
