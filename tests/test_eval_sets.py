@@ -108,3 +108,20 @@ def test_dev_set_covers_every_section():
     used = {g for item in load("dev.yaml") for g in item["gold"]}
     missing = glossary_labels() - used
     assert not missing, f"sections no question targets: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("name", ["blind.yaml", "blind2.yaml", "blind3.yaml"])
+def test_blind_set_format_and_gold_labels(name):
+    """The blind sets are scored by `make eval` with the shipped model: every gold label must name
+    a section of the glossary, or an edit of a heading would silently turn a hit into a miss."""
+    labels = glossary_labels()
+    problems = []
+    for i, item in enumerate(load(name)):
+        where = f"item {i} ({str(item.get('q'))[:30]!r})"
+        if not isinstance(item.get("q"), str) or not item["q"].strip() or not isinstance(item.get("gold"), list):
+            problems.append(f"{where}: needs a question and a gold list")
+            continue
+        problems += [f"{where}: unknown gold {g!r}" for g in item["gold"] if g not in labels]
+        if not item["gold"] and item.get("style") not in ABSTAIN_STYLES:
+            problems.append(f"{where}: an out-of-scope item's style is near_miss or out_of_scope")
+    assert not problems, "\n".join(problems)
