@@ -69,6 +69,12 @@ def render_citations(answer: Answer, mid: int) -> None:
 
 def render_not_found(answer: Answer, mid: int) -> None:
     st.markdown(md_escape(answer.message or "用語集には該当する記述が見つかりませんでした。"))
+    if answer.nearest:  # where the question's own words are: to read, not an answer
+        st.caption("質問の語が出てくる節（回答ではありません）：")
+        for i, ref in enumerate(answer.nearest):
+            if st.button(md_escape(f"{ref.term} › {ref.section}"), key=f"near-{mid}-{i}",
+                         icon=":material/menu_book:"):
+                nav.open_in_glossary(ref.term, ref.section, ref.line)
     if answer.suggestions:
         st.caption("近い用語について聞く：")
         cols = st.columns(min(len(answer.suggestions), 3))

@@ -24,8 +24,8 @@ One small module per concern, so each can be read (and replaced) alone:
     answerer   build_answerer / Answerer.ask(question, history=...), the entry point
     eval       python -m qa.eval: metrics per set, style and retriever; k-fold out-of-fold on dev
 """
-from .records import Answer, Citation
+from .records import Answer, Citation, SectionRef
 from .answerer import Answerer, build_answerer
 from .compose import AnswerPart, answer_parts
 
-__all__ = ["Answer", "AnswerPart", "Answerer", "Citation", "answer_parts", "build_answerer"]
+__all__ = ["Answer", "AnswerPart", "Answerer", "Citation", "SectionRef", "answer_parts", "build_answerer"]

@@ -18,6 +18,7 @@ import json
 import sys
 
 EXIT_OK, EXIT_ERROR = 0, 2
+NEAREST_HEADING = "質問の語が出てくる節（回答ではありません）:"
 
 
 def _format(answer) -> str:
@@ -27,6 +28,9 @@ def _format(answer) -> str:
     if not answer.found:
         out.append("")
         out.append(answer.message)
+        if answer.nearest:
+            out += ["", NEAREST_HEADING]
+            out += [f"  - {n.term} › {n.section} — {n.file}:{n.line}" for n in answer.nearest]
         return "\n".join(out)
     out += ["", answer.answer, "", "出典:"]
     for n, c in enumerate(answer.citations, start=1):

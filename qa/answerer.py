@@ -14,7 +14,7 @@ from .compose import citations, compose, pick_entries
 from .clean import CleanQuestion, clean_question
 from .intent import detect_intents
 from .query import QueryAnalysis
-from .records import Answer
+from .records import Answer, SectionRef
 from .retriever import Params, Retrieval, RetrievalMode, Retriever
 from .shape import Shape, history_texts, parse
 
@@ -35,6 +35,21 @@ def _suggest(r: Retrieval | None, retriever: Retriever, n: int = 3) -> list[str]
         term = retriever.chunks[int(i)].term
         if term not in out:
             out.append(term)
+        if len(out) == n:
+            break
+    return out
+
+
+def _nearest(r: Retrieval, retriever: Retriever, n: int = 3, pool: int = 5) -> list[SectionRef]:
+    """Among the ``pool`` best-ranked sections, up to ``n`` of a term the question names or holding
+    one of its content words (a product name included): places to read, offered with a refusal,
+    never as an answer. A question none of whose words the glossary uses (「カレーの作り方」) gets none."""
+    concepts, named = r.query.concepts, set(r.query.terms)
+    out: list[SectionRef] = []
+    for i in r.order[:pool]:
+        chunk = retriever.chunks[int(i)]
+        if chunk.term in named or any(c.terms & retriever.keyword.chunk_terms[int(i)] for c in concepts):
+            out.append(SectionRef(term=chunk.term, section=chunk.section, file=chunk.file, line=chunk.line))
         if len(out) == n:
             break
     return out
@@ -254,7 +269,8 @@ class Answerer:
         suggestions = _suggest(r, self.retriever)
         if not verdict.found:
             return Answer(question=question, found=False, answer="", suggestions=suggestions,
-                          message=not_found_message(verdict, suggestions), notice=notice, reason=verdict.reason)
+                          nearest=_nearest(r, self.retriever), message=not_found_message(verdict, suggestions),
+                          notice=notice, reason=verdict.reason)
         cites = citations(r, self.retriever, self._picks(r, k, compared or []))
         return Answer(question=question, found=True, answer=compose(cites), citations=cites,
                       suggestions=suggestions, notice=notice, reason=verdict.reason)

@@ -80,6 +80,21 @@ def test_out_of_scope_question_says_so_and_offers_terms(app_workspace):
     assert _assistant(at).expander, "the suggested term is answered with citations"
 
 
+def test_a_refusal_links_the_sections_holding_the_question_words(app_workspace):
+    at = _ask(app_test().run(), "EventBridgeの料金は1イベントあたりいくら？")  # a fact the glossary lacks
+    reply = _assistant(at)
+    answer = at.session_state["chat"][-1]["answer"]
+    assert not answer.found and answer.nearest and not reply.expander
+    buttons = [b for b in reply.button if b.key.startswith("near-")]
+    assert [b.label for b in buttons] == [app.md_escape(f"{n.term} › {n.section}") for n in answer.nearest]
+    first = answer.nearest[0]
+    buttons[0].click().run()
+    assert not at.exception
+    assert at.title[0].value == "用語集"
+    assert at.subheader[0].value == app.md_escape(first.term)
+    assert [e.label for e in at.expander if e.icon == app.PIN] == [app.md_escape(first.section)]
+
+
 def test_hostile_question_is_shown_as_literal_text(app_workspace):
     hostile = "<script>alert(1)</script> **bold** :red[x] $y$"
     at = _ask(app_test().run(), hostile)
