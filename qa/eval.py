@@ -286,11 +286,13 @@ def default_sets() -> list[str]:
 
 
 def evaluate(answerer, questions: list[Question], fit_on: str = "dev", k: int = 5, refit: bool = False):
-    """Records for every set: the fitting set's decisions out-of-fold, the others' from the shipped
-    model (or, with ``refit``, from a model fitted now on the fitting set)."""
+    """Records for every set: the fitting sets' decisions out-of-fold (``fit_on`` names one set or
+    several, comma-separated), the others' from the shipped model (or, with ``refit``, from a model
+    fitted now on the fitting sets)."""
     records = run_questions(answerer, questions)
-    dev = [x for x in records if x["question"].set == fit_on]
-    rest = [x for x in records if x["question"].set != fit_on]
+    fitting = set(fit_on.split(","))
+    dev = [x for x in records if x["question"].set in fitting]
+    rest = [x for x in records if x["question"].set not in fitting]
     models = None
     if refit and dev:
         models = fit_models(dev)
@@ -310,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="list the hybrid retriever's misses")
     parser.add_argument("--fit", action="store_true",
                         help="fit the abstention model on the development set and write qa/abstain_model.json")
-    parser.add_argument("--fit-on", default="dev", help="name (file stem) of the set to fit and cross-validate on")
+    parser.add_argument("--fit-on", default="dev",
+                        help="name (file stem) of the set to fit and cross-validate on; several: comma-separated")
     parser.add_argument("--folds", type=int, default=5, help="k of the k-fold cross-validation (default 5)")
     args = parser.parse_args(argv)
 
@@ -343,6 +346,10 @@ def main(argv: list[str] | None = None) -> int:
             out[name + " by split"] = report([x for x in rest if x["question"].set == name])
     if dev:
         out[f"{args.fit_on} (out-of-fold, {args.folds}-fold)"] = report(dev, key="style")
+        fitted_sets = list(dict.fromkeys(x["question"].set for x in dev))
+        if len(fitted_sets) > 1:  # each fitting set on its own, still out-of-fold
+            for name in fitted_sets:
+                out[f"{name} (out-of-fold)"] = report([x for x in dev if x["question"].set == name], key="style")
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:

@@ -88,3 +88,20 @@ def test_table_lists_every_split_and_retriever(rep):
     for split in ("train", "test", "all"):
         for mode in ("dense", "keyword", "fusion", "hybrid"):
             assert any(line.split()[:2] == [split, mode] for line in table.splitlines())
+
+
+def test_several_sets_can_be_fitted_on_together(resources):
+    """``--fit-on dev,blind2``: every record of the named sets is decided out-of-fold, the rest by
+    the shipped model; a set not named is never part of the fit."""
+    from dataclasses import replace
+
+    from qa.eval import evaluate
+
+    base = load_questions()
+    # Three sets cut from one file: "a" and "b" are fitted on together, "c" is scored by the shipped model.
+    questions = [replace(q, set="abc"[i % 3]) for i, q in enumerate(base)]
+    dev, rest, models = evaluate(build_answerer(resources), questions, fit_on="a,b", k=3, refit=True)
+    assert {x["question"].set for x in dev} == {"a", "b"}
+    assert {x["question"].set for x in rest} == {"c"}
+    assert models and set(models) == {"keyword", "fusion", "hybrid"}
+    assert len({x["question"].q for x in dev}) == sum(q.set in "ab" for q in questions)
