@@ -65,7 +65,7 @@ def render_intro(term: Term, words: list[str], focus_section: str | None) -> Non
         return
     if focus_section == INTRO:
         with st.container(border=True):
-            st.caption(f"{PIN} 回答で引用された箇所（概要）")
+            st.caption(f"{PIN} 質問ページから開いた箇所（概要）")
             st.markdown(md_highlight(term.intro, words))
     else:
         st.markdown(md_highlight(term.intro, words))
@@ -83,7 +83,7 @@ def render_term(term: Term, words: list[str], matching: tuple[Section, ...]) -> 
         expanded = is_focus or (not focus_section and (not words or section in matching))
         with st.expander(md_escape(section.heading), expanded=expanded, icon=PIN if is_focus else None):
             if is_focus:
-                st.caption("回答で引用された節")
+                st.caption("質問ページから開いた節（引用元、または質問の語が出てくる節）")
             st.markdown(entries_markdown(section.entries, words, focus_line if is_focus else None))
             st.caption(f"{md_escape(section.file)}:{section.line}")
 

@@ -160,7 +160,7 @@ def test_first_answer_with_citations_and_glossary_link(tab, server):
     link = expander.get_by_role("button", name="用語集で開く")
     link.click()
     sync_api.expect(page.locator("h1", has_text="用語集")).to_be_visible()
-    sync_api.expect(page.get_by_text("回答で引用された節").or_(page.get_by_text("回答で引用された箇所"))).to_be_visible()
+    sync_api.expect(page.get_by_text("質問ページから開いた節").or_(page.get_by_text("質問ページから開いた箇所"))).to_be_visible()
     assert "term=" in page.url
     _shot(page, "03_glossary_from_citation.png")
     page.locator(NAV, has_text="質問").click()
