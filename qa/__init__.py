@@ -22,7 +22,7 @@ One small module per concern, so each can be read (and replaced) alone:
     compose    pick entries, compose the [n]-cited answer
     records    Answer / Citation: what a question produces
     answerer   build_answerer / Answerer.ask(question, history=...), the entry point
-    eval       python -m qa.eval: metrics per set, style and retriever; k-fold out-of-fold on dev
+    eval       python -m qa.eval: metrics per set, style and retriever; k-fold out-of-fold on the fitting sets
 """
 from .records import Answer, Citation, SectionRef
 from .answerer import Answerer, build_answerer

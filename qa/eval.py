@@ -18,12 +18,14 @@ Reported per split: train (used for tuning), test (held out while tuning) and bl
     python -m qa.eval               # table
     python -m qa.eval --json        # one JSON object
     python -m qa.eval --misses      # also list the hybrid's misses
-    python -m qa.eval --fit         # refit qa/abstain_model.json on qa/eval/dev.yaml (OOF threshold)
+    python -m qa.eval --fit         # refit qa/abstain_model.json on the fitting sets (OOF threshold)
 
-Sets: qa/eval_questions.yaml (train/test, "set A"-like), qa/eval_blind.yaml, qa/eval/dev.yaml (the
-style-diverse development set: its figures are always out-of-fold, k-fold grouped by gold
-sections so paraphrases of one item never straddle folds) and, when present, the lead's blind set.
-Every table is per style and per retriever.
+Sets: qa/eval_questions.yaml (train/test, "set A"-like), qa/eval_blind.yaml, the fitting sets
+(``FIT_ON``: qa/eval/dev.yaml, the style-diverse development set, and the second and third blind
+sets once they had been evaluated; their figures are always out-of-fold, k-fold grouped by gold
+sections so paraphrases of one item never straddle folds) and the blind sets scored with the
+shipped model only (qa/eval/blind.yaml, qa/eval/blind4.yaml …). Every table is per style and per
+retriever.
 """
 from __future__ import annotations
 
