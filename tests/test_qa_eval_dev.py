@@ -81,10 +81,14 @@ def test_the_shipped_model_is_a_small_readable_file():
 
 # The shipped model is fitted on the development set and the second to fifth blind sets together
 # (qa.eval.FIT_ON). Out-of-fold on those 1,269 questions it reached hit@3 .971 / quotes gold .819 /
-# answered .869 / refused .853; the sixth blind set, never fitted on, 1.0 / .743 / .790 / .800.
+# answered .869 / refused .853; the sixth blind set, never fitted on, 1.0 / .743 / .790 / .800, and
+# the seventh (36 of its 50 out-of-scope questions near misses) .990 / .771 / .812 / .640.
 # Floors: those figures less about two questions.
 UNION_FLOORS = {"hit@3": 0.965, "answer_contains_gold": 0.81, "in_scope_answered": 0.86, "out_of_scope_rejected": 0.845}
-NEWEST_BLIND_FLOORS = {"hit@3": 0.98, "answer_contains_gold": 0.72, "in_scope_answered": 0.77, "out_of_scope_rejected": 0.78}
+NEWEST_BLIND_FLOORS = {
+    "blind6": {"hit@3": 0.98, "answer_contains_gold": 0.72, "in_scope_answered": 0.77, "out_of_scope_rejected": 0.78},
+    "blind7": {"hit@3": 0.97, "answer_contains_gold": 0.75, "in_scope_answered": 0.79, "out_of_scope_rejected": 0.60},
+}
 
 
 def test_the_shipped_model_is_fitted_on_the_fitting_sets():
@@ -95,15 +99,18 @@ def test_the_shipped_model_is_fitted_on_the_fitting_sets():
     assert json.loads(MODEL_FILE.read_text(encoding="utf-8"))["fitted_on"].startswith(f"{FIT_ON} (")
 
 
-def test_fitting_sets_out_of_fold_and_the_newest_blind_set(resources):
-    from qa.eval import FIT_ON, SIXTH_BLIND, evaluate
+def test_fitting_sets_out_of_fold_and_the_newest_blind_sets(resources):
+    from qa.eval import FIT_ON, evaluate
 
     answerer = build_answerer(resources)
-    paths = [DEV_QUESTIONS.with_name(f"{name}.yaml") for name in FIT_ON.split(",")] + [SIXTH_BLIND]
+    names = FIT_ON.split(",") + list(NEWEST_BLIND_FLOORS)
+    paths = [DEV_QUESTIONS.with_name(f"{name}.yaml") for name in names]
     questions = [q for p in paths for q in load_questions(p)]
     assert check_gold(questions, answerer.retriever.chunks) == []
     dev, rest, _ = evaluate(answerer, questions)
-    for records, floors in ((dev, UNION_FLOORS), (rest, NEWEST_BLIND_FLOORS)):
+    checks = [("fitting sets, out-of-fold", dev, UNION_FLOORS)]
+    checks += [(name, [x for x in rest if x["question"].set == name], f) for name, f in NEWEST_BLIND_FLOORS.items()]
+    for name, records, floors in checks:
         got = report(records, modes=("hybrid",))["all"]["hybrid"]
         low = {m: (round(got[m], 3), f) for m, f in floors.items() if got[m] < f}
-        assert not low, f"below floor {low}"
+        assert not low, f"{name}: below floor {low}"
