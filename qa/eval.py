@@ -21,7 +21,7 @@ Reported per split: train (used for tuning), test (held out while tuning) and bl
     python -m qa.eval --fit         # refit qa/abstain_model.json on the fitting sets (OOF threshold)
 
 Sets: qa/eval_questions.yaml (train/test, "set A"-like), qa/eval_blind.yaml, the fitting sets
-(``FIT_ON``: qa/eval/dev.yaml, the style-diverse development set, and the second and third blind
+(``FIT_ON``: qa/eval/dev.yaml, the style-diverse development set, and the second to fifth blind
 sets once they had been evaluated; their figures are always out-of-fold, k-fold grouped by gold
 sections so paraphrases of one item never straddle folds) and the blind sets scored with the
 shipped model only (qa/eval/blind.yaml, blind6.yaml, blind7.yaml). Every table is per style and per
@@ -271,35 +271,25 @@ def misses(records: list[dict], mode: str = "hybrid") -> list[str]:
     return out
 
 
-DEV_QUESTIONS = Path(__file__).resolve().parent / "eval" / "dev.yaml"
-# The lead's blind set, when it is present: scored with the shipped model, never used to fit.
-LEAD_BLIND = Path(__file__).resolve().parent / "eval" / "blind.yaml"
-# The second blind set (174 questions, 33 styles, half of them invented by its writer), written
-# before the second round of tuning and evaluated once after it; a fitting set since (FIT_ON).
-SECOND_BLIND = Path(__file__).resolve().parent / "eval" / "blind2.yaml"
-# The third (152 questions, 20 styles, 13 of them new), written by a helper who read only the
-# glossary, evaluated once with the shipped model of stop 9; a fitting set since.
-THIRD_BLIND = Path(__file__).resolve().parent / "eval" / "blind3.yaml"
-# The fourth and fifth (153 questions each, 17 styles each of their writers' own) and the sixth
-# (150 questions, 16 styles): each written blind, scored once before and once after the model was
-# refitted on the sets before it, then (except the newest) fitted on in its turn.
-FOURTH_BLIND = Path(__file__).resolve().parent / "eval" / "blind4.yaml"
-FIFTH_BLIND = Path(__file__).resolve().parent / "eval" / "blind5.yaml"
-SIXTH_BLIND = Path(__file__).resolve().parent / "eval" / "blind6.yaml"
-# The seventh (146 questions, 36 near misses, 12 plain styles), written to check a near-miss feature
-# that was then not kept; scored with the shipped model only.
-SEVENTH_BLIND = Path(__file__).resolve().parent / "eval" / "blind7.yaml"
+EVAL_DIR = Path(__file__).resolve().parent / "eval"
+DEV_QUESTIONS = EVAL_DIR / "dev.yaml"
+# The blind sets, each written by someone who saw neither the code nor the tuning, in the order
+# they were written: blind.yaml (the lead's, 126 questions), blind2 (174, 33 styles, written before
+# the second round of tuning), blind3 (152, 20 styles, read only the glossary), blind4 and blind5
+# (153 each, 17 styles each), blind6 (150, 16 styles) and blind7 (146, 36 near misses, written to
+# check a near-miss feature that was then not kept). blind4–6 were each scored once before and once
+# after the model was refitted on the sets before them, blind7 once without and once with that
+# feature; blind2–5 have been fitted on since.
+BLIND_SETS = tuple(sorted(EVAL_DIR.glob("blind*.yaml")))
 # The sets the shipped abstention model is fitted on, and scored out-of-fold: the development set
 # and, once each had been evaluated blind, the second to fifth blind sets (1,269 questions in 92
-# styles: the variety a model fitted on one set's styles lacked). The newest blind sets, blind6
-# and blind7, are scored with the shipped model only.
+# styles: the variety a model fitted on one set's styles lacked). The others (blind.yaml, blind6,
+# blind7) are scored with the shipped model only.
 FIT_ON = "dev,blind2,blind3,blind4,blind5"
 
 
 def default_sets() -> list[str]:
-    sets = (DEFAULT_QUESTIONS, BLIND_QUESTIONS, DEV_QUESTIONS, LEAD_BLIND, SECOND_BLIND, THIRD_BLIND, FOURTH_BLIND,
-            FIFTH_BLIND, SIXTH_BLIND, SEVENTH_BLIND)
-    return [str(p) for p in sets if p.exists()]
+    return [str(p) for p in (DEFAULT_QUESTIONS, BLIND_QUESTIONS, DEV_QUESTIONS, *BLIND_SETS) if p.exists()]
 
 
 def evaluate(answerer, questions: list[Question], fit_on: str = FIT_ON, k: int = 5, refit: bool = False):
@@ -328,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--misses", action="store_true", help="list the hybrid retriever's misses")
     parser.add_argument("--fit", action="store_true",
-                        help="fit the abstention model on the development set and write qa/abstain_model.json")
+                        help="fit the abstention model on the fitting sets (--fit-on) and write qa/abstain_model.json")
     parser.add_argument("--fit-on", default=FIT_ON,
                         help=f"name (file stem) of the set to fit and cross-validate on; several: comma-separated "
                              f"(default {FIT_ON})")
