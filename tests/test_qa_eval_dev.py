@@ -79,15 +79,13 @@ def test_the_shipped_model_is_a_small_readable_file():
     assert all(0.0 < m.threshold < 1.0 and len(m.coef) == len(m.names) for m in models.values())
 
 
-# The shipped model is fitted on the development set and the second to fifth blind sets together
-# (qa.eval.FIT_ON). Out-of-fold on those 1,269 questions it reached hit@3 .971 / quotes gold .819 /
-# answered .869 / refused .853; the sixth blind set, never fitted on, 1.0 / .743 / .790 / .800, and
-# the seventh (36 of its 50 out-of-scope questions near misses) .990 / .771 / .812 / .640.
+# The shipped model is fitted on the development set and the second to seventh blind sets together
+# (qa.eval.FIT_ON). Out-of-fold on those 1,565 questions it reached hit@3 .975 / quotes gold .786 /
+# answered .831 / refused .840; the eighth blind set, never fitted on, .950 / .842 / .891 / .849.
 # Floors: those figures less about two questions.
-UNION_FLOORS = {"hit@3": 0.965, "answer_contains_gold": 0.81, "in_scope_answered": 0.86, "out_of_scope_rejected": 0.845}
+UNION_FLOORS = {"hit@3": 0.97, "answer_contains_gold": 0.78, "in_scope_answered": 0.825, "out_of_scope_rejected": 0.835}
 NEWEST_BLIND_FLOORS = {
-    "blind6": {"hit@3": 0.98, "answer_contains_gold": 0.72, "in_scope_answered": 0.77, "out_of_scope_rejected": 0.78},
-    "blind7": {"hit@3": 0.97, "answer_contains_gold": 0.75, "in_scope_answered": 0.79, "out_of_scope_rejected": 0.60},
+    "blind8": {"hit@3": 0.93, "answer_contains_gold": 0.82, "in_scope_answered": 0.87, "out_of_scope_rejected": 0.81},
 }
 
 
