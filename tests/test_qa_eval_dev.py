@@ -79,13 +79,13 @@ def test_the_shipped_model_is_a_small_readable_file():
     assert all(0.0 < m.threshold < 1.0 and len(m.coef) == len(m.names) for m in models.values())
 
 
-# The shipped model is fitted on the development set and the second to seventh blind sets together
-# (qa.eval.FIT_ON). Out-of-fold on those 1,565 questions it reached hit@3 .975 / quotes gold .786 /
-# answered .831 / refused .840; the eighth blind set, never fitted on, .950 / .842 / .891 / .849.
+# The shipped model is fitted on the development set and the second to eighth blind sets together
+# (qa.eval.FIT_ON). Out-of-fold on those 1,719 questions it reached hit@3 .973 / quotes gold .787 /
+# answered .832 / refused .839; the ninth blind set, never fitted on, .970 / .730 / .770 / .804.
 # Floors: those figures less about two questions.
-UNION_FLOORS = {"hit@3": 0.97, "answer_contains_gold": 0.78, "in_scope_answered": 0.825, "out_of_scope_rejected": 0.835}
+UNION_FLOORS = {"hit@3": 0.965, "answer_contains_gold": 0.78, "in_scope_answered": 0.825, "out_of_scope_rejected": 0.83}
 NEWEST_BLIND_FLOORS = {
-    "blind8": {"hit@3": 0.93, "answer_contains_gold": 0.82, "in_scope_answered": 0.87, "out_of_scope_rejected": 0.81},
+    "blind9": {"hit@3": 0.95, "answer_contains_gold": 0.71, "in_scope_answered": 0.75, "out_of_scope_rejected": 0.765},
 }
 
 
