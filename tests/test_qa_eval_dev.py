@@ -80,13 +80,15 @@ def test_the_shipped_model_is_a_small_readable_file():
 
 
 # The shipped model is fitted on the development set and the second to tenth blind sets together
-# (qa.eval.FIT_ON). Out-of-fold on those 2,021 questions it reached hit@3 .974 / quotes gold .788 /
-# answered .829 / refused .827; the eleventh blind set, never fitted on, .912 / .784 / .853 / .680
-# when scored blind, .922 / .794 / .863 / .680 after the synonyms its misses showed were added.
+# (qa.eval.FIT_ON). Out-of-fold on those 2,021 questions it reached hit@3 .975 / quotes gold .789 /
+# answered .830 / refused .829. The eleventh blind set scored .912 / .784 / .853 / .680 blind; after
+# the synonyms and the "why adopt it" wording its misses and blind8–10's showed were added, .941 /
+# .814 / .863 / .680. The twelfth, written before that wording was judged, .922 / .598 / .676 / .820.
 # Floors: those figures less about two questions.
 UNION_FLOORS = {"hit@3": 0.965, "answer_contains_gold": 0.78, "in_scope_answered": 0.825, "out_of_scope_rejected": 0.815}
 NEWEST_BLIND_FLOORS = {
-    "blind11": {"hit@3": 0.89, "answer_contains_gold": 0.76, "in_scope_answered": 0.83, "out_of_scope_rejected": 0.64},
+    "blind11": {"hit@3": 0.92, "answer_contains_gold": 0.79, "in_scope_answered": 0.84, "out_of_scope_rejected": 0.64},
+    "blind12": {"hit@3": 0.90, "answer_contains_gold": 0.58, "in_scope_answered": 0.65, "out_of_scope_rejected": 0.78},
 }
 
 

@@ -133,9 +133,20 @@ def test_empty_keyword_query_scores_nothing(answerer):
     ("How do I detect overfitting?", "method"),
     ("Debuggerの主な特徴", "feature"),
     ("TensorBoardを開発したのは誰？", "concept"),
+    # why adopt it at all, what is lost without it: its value
+    ("わざわざパイプライン化する理由は？", "benefit"),
+    ("イベントバスを挟まずに直接呼び出したら何を失う？", "benefit"),
+    ("Why would a team bother with TensorBoard?", "benefit"),
+    ("Why would I put an event bus in the middle?", "benefit"),
 ])
 def test_question_wording_gives_its_intent_first(question, intent):
     assert detect_intents(match_form(question))[:1] == [intent]
+
+
+def test_why_something_happens_is_not_a_question_about_value():
+    # a cause, not a reason to adopt anything
+    assert "benefit" not in detect_intents(match_form("なぜ過学習が起きるの？"))
+    assert "benefit" not in detect_intents(match_form("過学習が起きる理由は？"))
 
 
 def test_koto_wa_is_not_a_definition_question():
