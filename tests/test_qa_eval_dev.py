@@ -79,16 +79,13 @@ def test_the_shipped_model_is_a_small_readable_file():
     assert all(0.0 < m.threshold < 1.0 and len(m.coef) == len(m.names) for m in models.values())
 
 
-# The shipped model is fitted on the development set and the second to tenth blind sets together
-# (qa.eval.FIT_ON). Out-of-fold on those 2,021 questions it reached hit@3 .975 / quotes gold .789 /
-# answered .830 / refused .829. The eleventh blind set scored .912 / .784 / .853 / .680 blind; after
-# the synonyms and the "why adopt it" wording its misses and blind8–10's showed were added, .941 /
-# .814 / .863 / .680. The twelfth, written before that wording was judged, .922 / .598 / .676 / .820.
+# The shipped model is fitted on the development set and the second to twelfth blind sets together
+# (qa.eval.FIT_ON). Out-of-fold on those 2,325 questions it reached hit@3 .970 / quotes gold .775 /
+# answered .817 / refused .808; the thirteenth blind set, never fitted on, .920 / .710 / .800 / .780.
 # Floors: those figures less about two questions.
-UNION_FLOORS = {"hit@3": 0.965, "answer_contains_gold": 0.78, "in_scope_answered": 0.825, "out_of_scope_rejected": 0.815}
+UNION_FLOORS = {"hit@3": 0.962, "answer_contains_gold": 0.765, "in_scope_answered": 0.81, "out_of_scope_rejected": 0.80}
 NEWEST_BLIND_FLOORS = {
-    "blind11": {"hit@3": 0.92, "answer_contains_gold": 0.79, "in_scope_answered": 0.84, "out_of_scope_rejected": 0.64},
-    "blind12": {"hit@3": 0.90, "answer_contains_gold": 0.58, "in_scope_answered": 0.65, "out_of_scope_rejected": 0.78},
+    "blind13": {"hit@3": 0.90, "answer_contains_gold": 0.69, "in_scope_answered": 0.78, "out_of_scope_rejected": 0.74},
 }
 
 
