@@ -105,3 +105,11 @@ def test_several_sets_can_be_fitted_on_together(resources):
     assert {x["question"].set for x in rest} == {"c"}
     assert models and set(models) == {"keyword", "fusion", "hybrid"}
     assert len({x["question"].q for x in dev}) == sum(q.set in "ab" for q in questions)
+
+
+def test_blind_sets_are_listed_in_the_order_they_were_written():
+    """blind2 before blind10 (not as strings sort), and a set of another name after them, not a crash."""
+    from qa.eval import _set_order
+
+    names = ["blind10", "blind_draft", "blind2", "blind", "blind13"]
+    assert sorted(names, key=_set_order) == ["blind", "blind2", "blind10", "blind13", "blind_draft"]
