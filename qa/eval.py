@@ -273,11 +273,13 @@ def misses(records: list[dict], mode: str = "hybrid") -> list[str]:
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
 DEV_QUESTIONS = EVAL_DIR / "dev.yaml"
+
+
 def _set_order(stem: str) -> tuple[int, str]:
     """blind, blind2 … blind10 in the order they were written (not blind10 before blind2); any
     other name after them, alphabetically."""
-    number = stem.removeprefix("blind")
-    return (int(number or 1), "") if number.isdigit() or not number else (10**6, stem)
+    number = stem.removeprefix("blind") or "1"
+    return (int(number), "") if number.isdigit() else (10**6, stem)
 
 
 # The blind sets, each written by someone who saw neither the code nor the tuning, in the order
