@@ -15,12 +15,21 @@ from typing import Iterable
 from indexer.aliases import AliasError, read_aliases  # noqa: F401 (AliasError is part of this API)
 from indexer.text import match_form
 
+from .initialisms import derive
+
 
 # "・" is a separator too, but it is replaced by a space in the question before matching (same
 # length, same spans): a non-ASCII character inside the class made every pattern ~20x slower to compile.
 _SEP = r"[\s\-_]*"
 _SEP_CHARS = re.compile(r"[\s・\-_]+")
 _LATIN = re.compile(r"[a-z0-9]")
+_AFTER_NUMBER = re.compile(r"[0-9][\s.,]*$")
+UNIT_LIKE = 3  # a Latin name this short may be a unit after a number: 10 TB, 2 EB
+
+
+def _unit_after_number(core: str, folded: str, start: int) -> bool:
+    """「10 TB のログ」 is ten terabytes, not TensorBoard."""
+    return len(core) <= UNIT_LIKE and core.isalpha() and bool(_AFTER_NUMBER.search(folded[max(0, start - 8):start]))
 
 
 def _core(name: str) -> str:
@@ -48,7 +57,7 @@ def _spans(core: str, folded: str, compact: str, keep: list[int]) -> Iterable[tu
     p = compact.find(core)
     while p >= 0:
         start, end = keep[p], keep[p + len(core) - 1] + 1
-        if latin_head and start > 0 and _LATIN.match(folded[start - 1]):
+        if latin_head and start > 0 and _LATIN.match(folded[start - 1]) or _unit_after_number(core, folded, start):
             p = compact.find(core, p + 1)
             continue
         if latin_tail:
@@ -83,6 +92,11 @@ class AliasTable:
     _group_patterns: list[tuple[str, int, int]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
+        taken = [n for names in self.terms.values() for n in names] + list(self.terms)
+        of_terms, of_words = derive(self.terms, taken + [w for g in self.groups for w in g])
+        self.groups = self.groups + [(word, initials) for initials, word in of_words.items()]
+        for initials, term in of_terms.items():
+            self._term_patterns.append((initials.lower(), term, len(initials)))
         for term, names in self.terms.items():
             for name in names:
                 core = _core(name)

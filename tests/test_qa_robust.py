@@ -86,11 +86,20 @@ def test_comparison_wording(text):
     ("sagemaker pipleinesのステップ", PL),  # misspelt, lower case
     ("TensorBoradでできること", TB),  # transposed letters
     ("sagemakerdebuggerとは", DBG),  # no spaces
+    ("TB、PyTorchでも使える？", TB),  # initialism of a CamelCase name
+    ("SMP step types", PL),  # initialism of "SageMaker Pipelines" (vendor word left out)
+    ("EBのイベントソースは？", EB),
 ])
 def test_variant_spellings_name_the_term(answerer, question, term):
     assert answerer.retriever.analyze(question).terms == [term]
     answer = answerer.ask(question)
     assert answer.found and answer.citations[0].term == term
+
+
+def test_a_unit_after_a_number_is_no_initialism(answerer):
+    """「10 TB」 is ten terabytes, not TensorBoard; 「SM」 shortens the word SageMaker, no term."""
+    assert answerer.retriever.analyze("S3 に 10 TB のデータを置ける？").terms == []
+    assert answerer.retriever.analyze("SM Debugger rules?").terms == [DBG]
 
 
 @pytest.mark.parametrize("question, gold", [
