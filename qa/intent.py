@@ -42,13 +42,13 @@ _INTENT_PATTERNS: dict[str, re.Pattern] = {
         r"|use ?cases?|used for|use it for|applications?|scenarios?|when (should|would|do|to) (i|you|we)( typically)? use"
         r"|typical(ly)? use",
         "benefit": r"利点|メリット|長所|良い点|いいところ|良いところ|よいところ|(何|なに|なん)がいい|(何|なに)が良|強み|魅力"
-        r"|嬉しい|うれしい|価値|なぜ使|なんで使|効果|料金|コスト|費用"
+        r"|嬉しい|うれしい|価値|なぜ使|なんで使|効果|料金|コスト|費用|ベネフィット|アドバンテージ|バリュー"
         # Why adopt it at all, what is lost without it: the value of the thing, not its mechanism.
         r"|(使う|導入する|採用する|化する|入れる|挟む|置く)理由|わざわざ|存在意義|(何|なに)を失"
         r"|benefits?|advantages?|pros\b|cost|pric|good about|strengths?|\bbother|worth it|point of (using|having)"
         r"|why (should|would|do|does|did) [^?.]{0,60}\b(use|choose|adopt|put|add|need|want)\b|what (do|would|will) \w+ lose",
         "feature": r"特徴|特長|機能|できること|何ができ|なにができ|できますか|できる\?|られますか|られる\?|使えますか|使える\?|対応"
-        r"|見れる|見られる|兆候|症状|サイン"
+        r"|見れる|見られる|兆候|症状|サイン|フィーチャー|ファンクション|[ケキ]ャ?イパビリティ"
         r"|features?|capabilit|what can|can i |does it support|supports?|symptoms?|signs? of",
         "component": r"構成要素|コンポーネント|種類|タイプ|ターゲット|送信先|ソース|送信元|どこから|どこに|ステップ"
         r"|つなが|繋が|どんな(の|もの)が(ある|あり)"

@@ -79,13 +79,13 @@ def test_the_shipped_model_is_a_small_readable_file():
     assert all(0.0 < m.threshold < 1.0 and len(m.coef) == len(m.names) for m in models.values())
 
 
-# The shipped model is fitted on the development set and the second to fourteenth blind sets together
-# (qa.eval.FIT_ON). Out-of-fold on those 2,625 questions it reached hit@3 .968 / quotes gold .778 /
-# answered .821 / refused .820; the fifteenth blind set, never fitted on, 1.0 / .792 / .802 / .920.
+# The shipped model is fitted on the development set and the second to fifteenth blind sets together
+# (qa.eval.FIT_ON). Out-of-fold on those 2,776 questions it reached hit@3 .970 / quotes gold .782 /
+# answered .824 / refused .816; the sixteenth blind set, never fitted on, .990 / .730 / .770 / .840.
 # Floors: those figures less about two questions.
-UNION_FLOORS = {"hit@3": 0.960, "answer_contains_gold": 0.77, "in_scope_answered": 0.815, "out_of_scope_rejected": 0.81}
+UNION_FLOORS = {"hit@3": 0.962, "answer_contains_gold": 0.775, "in_scope_answered": 0.815, "out_of_scope_rejected": 0.81}
 NEWEST_BLIND_FLOORS = {
-    "blind15": {"hit@3": 0.98, "answer_contains_gold": 0.77, "in_scope_answered": 0.78, "out_of_scope_rejected": 0.88},
+    "blind16": {"hit@3": 0.97, "answer_contains_gold": 0.71, "in_scope_answered": 0.75, "out_of_scope_rejected": 0.80},
 }
 
 

@@ -138,6 +138,10 @@ def test_empty_keyword_query_scores_nothing(answerer):
     ("イベントバスを挟まずに直接呼び出したら何を失う？", "benefit"),
     ("Why would a team bother with TensorBoard?", "benefit"),
     ("Why would I put an event bus in the middle?", "benefit"),
+    # English intent words spelt in katakana, as business Japanese writes them
+    ("TensorBoard入れるベネフィットは？", "benefit"),
+    ("Pipelinesのキーフィーチャーってざっくり何？", "feature"),
+    ("Debuggerの主要ファンクション", "feature"),
 ])
 def test_question_wording_gives_its_intent_first(question, intent):
     assert detect_intents(match_form(question))[:1] == [intent]
