@@ -27,9 +27,14 @@ _AFTER_NUMBER = re.compile(r"[0-9][\s.,]*$")
 UNIT_LIKE = 3  # a Latin name this short may be a unit after a number: 10 TB, 2 EB
 
 
-def _unit_after_number(core: str, folded: str, start: int) -> bool:
-    """「10 TB のログ」 is ten terabytes, not TensorBoard."""
-    return len(core) <= UNIT_LIKE and core.isalpha() and bool(_AFTER_NUMBER.search(folded[max(0, start - 8):start]))
+def _unit_like(core: str) -> bool:
+    """A short Latin name (tb, eb) may be a unit after a number: 「10 TB のログ」 is ten terabytes,
+    not TensorBoard. Only Latin letters: 「L2正則化」 still names 正則化."""
+    return len(core) <= UNIT_LIKE and core.isascii() and core.isalpha()
+
+
+def _after_number(folded: str, start: int) -> bool:
+    return bool(_AFTER_NUMBER.search(folded[max(0, start - 8):start]))
 
 
 def _core(name: str) -> str:
@@ -54,10 +59,11 @@ def _spans(core: str, folded: str, compact: str, keep: list[int]) -> Iterable[tu
     ``debuggers2``), plural ``s``/``es`` included. Substring search, no regex: a glossary of
     thousands of names costs a question microseconds per name, with nothing to compile."""
     latin_head, latin_tail = bool(_LATIN.match(core[0])), bool(_LATIN.match(core[-1]))
+    unit_like = _unit_like(core)
     p = compact.find(core)
     while p >= 0:
         start, end = keep[p], keep[p + len(core) - 1] + 1
-        if latin_head and start > 0 and _LATIN.match(folded[start - 1]) or _unit_after_number(core, folded, start):
+        if (latin_head and start > 0 and _LATIN.match(folded[start - 1])) or (unit_like and _after_number(folded, start)):
             p = compact.find(core, p + 1)
             continue
         if latin_tail:
