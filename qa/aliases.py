@@ -98,11 +98,12 @@ class AliasTable:
     _group_patterns: list[tuple[str, int, int]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        taken = [n for names in self.terms.values() for n in names] + list(self.terms)
-        of_terms, of_words = derive(self.terms, taken + [w for g in self.groups for w in g])
+        # Names in use are compared as the matcher folds them (ＴＢ, "t-b" and tb are one name).
+        in_use = [*self.terms, *(n for names in self.terms.values() for n in names), *(w for g in self.groups for w in g)]
+        of_terms, of_words = derive(self.terms, {_core(n) for n in in_use})
         self.groups = self.groups + [(word, initials) for initials, word in of_words.items()]
         for initials, term in of_terms.items():
-            self._term_patterns.append((initials.lower(), term, len(initials)))
+            self._term_patterns.append((_core(initials), term, len(initials)))
         for term, names in self.terms.items():
             for name in names:
                 core = _core(name)

@@ -50,7 +50,7 @@ def _unique(found: Mapping[str, dict[str, str]], taken: set[str]) -> dict[str, s
 
 def derive(terms: Mapping[str, Iterable[str]], taken: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
     """(initialism → term, initialism → the CamelCase word it shortens). ``taken`` are the names
-    and words already in use, which no initialism may shadow."""
+    and words already in use, folded, which no initialism may shadow."""
     taken = {t.lower() for t in taken}
     of_terms: dict[str, dict[str, str]] = defaultdict(dict)  # initials → {term: term}
     of_words: dict[str, dict[str, str]] = defaultdict(dict)  # initials → {folded word: as written}

@@ -74,3 +74,5 @@ def test_a_derived_initialism_names_its_term_but_not_a_unit():
     assert table.terms_in("10 tb of logs, 2.5tb") == []
     assert AliasTable({"正則化": ("正則化",)}).terms_in("l2正則化と l1 正則化") == ["正則化"]  # only Latin names are units
     assert ("SageMaker", "SM") in table.groups  # a word many names share: a synonym, no term
+    # a full-width alias is the same name as the initialism once folded, so none is derived
+    assert AliasTable({"TensorBoard": ("TensorBoard",), "Other": ("ＴＢ",)}).terms_in("tb logs") == ["Other"]
