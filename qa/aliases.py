@@ -15,6 +15,7 @@ from typing import Iterable
 from indexer.aliases import AliasError, read_aliases  # noqa: F401 (AliasError is part of this API)
 from indexer.text import match_form
 
+from .inflect import inflections
 from .initialisms import derive
 
 
@@ -109,11 +110,17 @@ class AliasTable:
                 core = _core(name)
                 if core:
                     self._term_patterns.append((core, term, len(name)))
+        in_use_cores = {_core(n) for n in in_use}
         for gi, group in enumerate(self.groups):
             for name in group:
                 core = _core(name)
                 if core:
                     self._group_patterns.append((core, gi, len(name)))
+                # A lexicon word's verb forms find it too (define: defined, defining), unless
+                # another name already spells that form.
+                for form in inflections(core) if core == match_form(name) else ():
+                    if form not in in_use_cores:
+                        self._group_patterns.append((form, gi, len(form)))
         # Longest names first, so "SageMaker Debugger" claims its span before "SageMaker" does.
         self._term_patterns.sort(key=lambda x: -x[2])
         self._group_patterns.sort(key=lambda x: -x[2])

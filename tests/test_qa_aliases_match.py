@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.aliases import AliasTable, _compact, _core, _spans
+from qa.inflect import inflections
 from qa.initialisms import derive, name_initialism
 
 SEP = r"[\s\-_]*"
@@ -46,6 +48,32 @@ def test_spacing_punctuation_words_and_plurals():
     assert spans("debugger", "debuggers2 and debuggers") == [(15, 24)]  # a longer word, then a plural
     assert spans("box", "boxes xbox box") == [(0, 5), (11, 14)]
     assert spans("過学習", "過 学習と過学習") == [(0, 4), (5, 8)]
+
+
+@pytest.mark.parametrize("word, forms", [
+    ("define", {"defined", "defining"}), ("retry", {"retried", "retrying"}), ("deploy", {"deployed", "deploying"}),
+    ("stop", {"stopped", "stopping"}), ("agree", {"agreed", "agreeing"}), ("fail", {"failed", "failing"}),
+])
+def test_regular_verb_forms_of_a_lexicon_word(word, forms):
+    assert forms <= set(inflections(word))
+
+
+@pytest.mark.parametrize("word", ["ml", "s3", "SageMaker", "機械学習", "machine learning"])
+def test_initialisms_names_and_phrases_are_not_inflected(word):
+    assert inflections(word) == ()
+
+
+def test_a_lexicon_word_is_found_in_its_verb_forms():
+    table = AliasTable({}, [("define", "定義する"), ("retry", "再試行"), ("trigger", "トリガー")])
+    found = table.find("how is a pipeline defined, and what gets triggered when a step is retried?")
+    assert [m.expansion for m in found] == [("define", "定義する"), ("trigger", "トリガー"), ("retry", "再試行")]
+    # whole words only: "predefined" and "undefined" are other words; a plural is still the word
+    assert [(m.start, m.expansion) for m in table.find("a predefined undefined triggers")] == [(23, ("trigger", "トリガー"))]
+
+
+def test_a_form_another_name_spells_stays_that_names():
+    table = AliasTable({}, [("train", "訓練"), ("training", "学習")])
+    assert [m.expansion for m in table.find("training")] == [("training", "学習")]
 
 
 def test_longer_names_claim_their_span_first():
