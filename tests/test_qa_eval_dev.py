@@ -1,48 +1,59 @@
 """The style-diverse development set (qa/eval/dev.yaml), scored out-of-fold: the abstention model
 that decides each question was fitted (and its operating point chosen) on the other folds only,
-grouped so that paraphrases of one item never straddle folds. Floors are the figures reached
-when the calibrated abstention was shipped, less about one question per style."""
+grouped so that paraphrases of one item never straddle folds. The folds are those of all the
+fitting sets together (qa.eval.FIT_ON), the regime the shipped model is fitted in; floors are the
+figures of the shipped model, less about two questions per style."""
 from __future__ import annotations
 
 import pytest
 
 from qa import build_answerer
 from qa.calibrate import MODEL_FILE, load_models
-from qa.eval import DEV_QUESTIONS, check_gold, format_table, load_questions, out_of_fold, report, run_questions
+from qa.eval import DEV_QUESTIONS, check_gold, format_table, load_questions, report
 
 # style → (hit@3, answer quotes gold, in-scope answered) for in-scope styles; rejected for the others.
-# The first nine styles were set when the calibrated abstention was shipped; the next seven came with
-# the second round of questions (romaji, figures, keigo …). Scenario fell from .78 to .67 quotes-gold
-# out-of-fold in that round: with 165 more questions, more near misses look like scenarios to the
-# fold models, whose operating points rose (the shipped model, fitted on all, answers them).
+# Until stop 13 these were dev's own out-of-fold figures (models fitted on ~510 questions); since the
+# shipped model is fitted on ten times that, they are dev's styles out-of-fold within all the fitting
+# sets, set from the model fitted on dev + blind2–17 (written before a candidate model was scored per
+# style), each less about two questions.
 IN_SCOPE_FLOORS = {
-    "scenario": (0.93, 0.64, 0.71),
-    "typo": (0.97, 0.93, 0.95),
-    "english": (0.95, 0.80, 0.85),
-    "comparison": (0.95, 0.87, 0.90),
-    "casual": (0.90, 0.75, 0.82),
-    "mixed": (0.97, 0.85, 0.85),
-    "choices": (0.97, 0.82, 0.97),
-    "followup": (0.97, 0.86, 0.89),
-    "short": (0.97, 0.90, 0.92),
-    "romaji": (0.96, 0.84, 0.84),
-    "numbers": (0.96, 0.64, 0.64),
-    "two_terms": (0.96, 0.88, 0.92),
-    "wrong_premise": (0.90, 0.70, 0.90),
-    "keigo": (0.93, 0.66, 0.66),
-    "long_rambling": (0.93, 0.73, 0.93),
-    "english_katakana": (0.80, 0.66, 0.66),
+    "scenario": (0.91, 0.57, 0.64),
+    "typo": (0.95, 0.93, 0.95),
+    "english": (0.95, 0.82, 0.87),
+    "comparison": (0.92, 0.85, 0.90),
+    "casual": (0.87, 0.73, 0.80),
+    "mixed": (0.95, 0.92, 0.92),
+    "choices": (0.95, 0.73, 0.87),
+    "followup": (0.94, 0.92, 0.94),
+    "short": (0.95, 0.89, 0.92),
+    "romaji": (0.92, 0.84, 0.84),
+    "numbers": (0.92, 0.72, 0.72),
+    "two_terms": (0.92, 0.84, 0.88),
+    "wrong_premise": (0.85, 0.70, 0.85),
+    "keigo": (0.86, 0.66, 0.66),
+    "long_rambling": (0.86, 0.66, 0.86),
+    "english_katakana": (0.73, 0.40, 0.40),
 }
-REJECT_FLOORS = {"out_of_scope": 0.96, "near_miss": 0.84}
+REJECT_FLOORS = {"out_of_scope": 0.96, "near_miss": 0.70}
 
 
 @pytest.fixture(scope="module")
-def oof(resources):
+def union(resources):
+    """Every fitting set out-of-fold, and the newest blind sets with the shipped model."""
+    from qa.eval import FIT_ON, evaluate
+
     answerer = build_answerer(resources)
-    questions = load_questions(DEV_QUESTIONS)
+    names = FIT_ON.split(",") + list(NEWEST_BLIND_FLOORS)
+    questions = [q for name in names for q in load_questions(DEV_QUESTIONS.with_name(f"{name}.yaml"))]
     assert check_gold(questions, answerer.retriever.chunks) == []
-    records = run_questions(answerer, questions, modes=("fusion", "hybrid"))
-    return report(out_of_fold(records), modes=("fusion", "hybrid"), key="style")
+    dev, rest, _ = evaluate(answerer, questions)
+    return dev, rest
+
+
+@pytest.fixture(scope="module")
+def oof(union):
+    dev_set = [x for x in union[0] if x["question"].set == DEV_QUESTIONS.stem]
+    return report(dev_set, modes=("fusion", "hybrid"), key="style")
 
 
 def test_the_development_set_covers_every_style():
@@ -79,13 +90,13 @@ def test_the_shipped_model_is_a_small_readable_file():
     assert all(0.0 < m.threshold < 1.0 and len(m.coef) == len(m.names) for m in models.values())
 
 
-# The shipped model is fitted on the development set and the second to sixteenth blind sets together
-# (qa.eval.FIT_ON). Out-of-fold on those 2,926 questions it reached hit@3 .972 / quotes gold .786 /
-# answered .829 / refused .823; the seventeenth blind set, never fitted on, .981 / .913 / .942 / .830.
-# Floors: those figures less about two questions.
-UNION_FLOORS = {"hit@3": 0.964, "answer_contains_gold": 0.778, "in_scope_answered": 0.82, "out_of_scope_rejected": 0.815}
+# The shipped model is fitted on the development set and the second to seventeenth blind sets
+# together (qa.eval.FIT_ON). Out-of-fold on those 3,077 questions it reached hit@3 .972 / quotes gold
+# .783 / answered .826 / refused .823; the eighteenth blind set, never fitted on, .970 / .820 / .870 /
+# .740. Floors: those figures less about two questions.
+UNION_FLOORS = {"hit@3": 0.964, "answer_contains_gold": 0.775, "in_scope_answered": 0.818, "out_of_scope_rejected": 0.815}
 NEWEST_BLIND_FLOORS = {
-    "blind17": {"hit@3": 0.96, "answer_contains_gold": 0.89, "in_scope_answered": 0.92, "out_of_scope_rejected": 0.78},
+    "blind18": {"hit@3": 0.95, "answer_contains_gold": 0.80, "in_scope_answered": 0.85, "out_of_scope_rejected": 0.70},
 }
 
 
@@ -97,15 +108,8 @@ def test_the_shipped_model_is_fitted_on_the_fitting_sets():
     assert json.loads(MODEL_FILE.read_text(encoding="utf-8"))["fitted_on"].startswith(f"{FIT_ON} (")
 
 
-def test_fitting_sets_out_of_fold_and_the_newest_blind_sets(resources):
-    from qa.eval import FIT_ON, evaluate
-
-    answerer = build_answerer(resources)
-    names = FIT_ON.split(",") + list(NEWEST_BLIND_FLOORS)
-    paths = [DEV_QUESTIONS.with_name(f"{name}.yaml") for name in names]
-    questions = [q for p in paths for q in load_questions(p)]
-    assert check_gold(questions, answerer.retriever.chunks) == []
-    dev, rest, _ = evaluate(answerer, questions)
+def test_fitting_sets_out_of_fold_and_the_newest_blind_sets(union):
+    dev, rest = union
     checks = [("fitting sets, out-of-fold", dev, UNION_FLOORS)]
     checks += [(name, [x for x in rest if x["question"].set == name], f) for name, f in NEWEST_BLIND_FLOORS.items()]
     for name, records, floors in checks:
