@@ -9,7 +9,7 @@ import numpy as np
 from indexer.text import match_form
 
 from .abstain import Thresholds, Verdict, _coverage, decide
-from .calibrate import Calibrated, answers, features, load_models
+from .calibrate import Calibrated, answers, embedding_id, features, load_models, relation
 from .compose import citations, compose, pick_entries
 from .clean import CleanQuestion, clean_question
 from .intent import detect_intents
@@ -119,7 +119,9 @@ class Answerer:
         self.config = resources.config
         self.retriever = Retriever(resources, params)
         self.thresholds = thresholds or Thresholds()
-        self.calibrated = load_models() if calibrated is None else calibrated
+        dim = int(resources.index.vectors.shape[1])
+        self.embedding = embedding_id(self.config.model.name_or_path, dim)
+        self.calibrated = load_models(embedding=self.embedding) if calibrated is None else calibrated
 
     @property
     def default_k(self) -> int:
@@ -193,10 +195,16 @@ class Answerer:
             verdict = self.calibrate(model, r, prep, verdict)
         return r, verdict
 
-    @staticmethod
-    def calibrate(model: Calibrated, r: Retrieval, prep: Prepared | None, rules: Verdict) -> Verdict:
+    def relation_of(self, r: Retrieval) -> np.ndarray | None:
+        """The question's vector beside its best evidence's (calibrate.relation); None in the
+        modes that do not embed the question."""
+        evidence = self.retriever.evidence_vector(r, self.thresholds.entry_pool)
+        return None if r.qvec is None or evidence is None else relation(r.qvec, evidence)
+
+    def calibrate(self, model: Calibrated, r: Retrieval, prep: Prepared | None, rules: Verdict) -> Verdict:
         """The fitted model decides; the rules' reason stays when both agree (it explains a refusal)."""
-        found, p = answers(model, features(r, prep, rules), rules.found, rules.reason)
+        rel = self.relation_of(r) if model.relation_coef is not None else None
+        found, p = answers(model, features(r, prep, rules), rules.found, rules.reason, rel)
         reason = rules.reason if found == rules.found else ("calibrated" if found else "calibrated-low")
         return Verdict(found, reason, rules.coverage, {**rules.features, "p_in_scope": round(p, 4)})
 

@@ -8,6 +8,13 @@ the development set, with its operating point chosen out-of-fold (python -m qa.e
 The fitted model is a JSON file under version control (qa/abstain_model.json): per retriever
 mode, the feature names, the standardisation, the coefficients, the intercept and the threshold.
 Reading it needs numpy only; fitting needs scikit-learn.
+
+The modes that embed the question (fusion, hybrid) also weigh how the question's vector relates to
+its best evidence, the closest entry of the sections it would quote (``relation``). Word counts
+cannot tell 「Debugger の料金は？」 from 「Debugger はどのフレームワークで使える？」: both name a term
+and use words the glossary has. The two vectors can: a question the entry answers points where the
+entry points. Those weights belong to one embedding model, so the file records which; under any
+other model the same modes fall back to the evidence features alone.
 """
 from __future__ import annotations
 
@@ -115,9 +122,20 @@ def vector(feats: dict[str, float], names=None) -> np.ndarray:
     return np.array([feats.get(n, 0.0) for n in (names or FEATURES)], dtype=np.float64)
 
 
+def relation(qvec: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+    """The question's vector beside its best evidence's: their elementwise product (where the two
+    agree, dimension by dimension) and difference (what the question has that the entry lacks).
+    A fitted weight per dimension learns which agreements mean "this entry answers it"."""
+    q = np.asarray(qvec, np.float64)
+    e = np.asarray(evidence, np.float64)
+    return np.concatenate([q * e, q - e])
+
+
 @dataclass
 class Calibrated:
-    """One mode's fitted model: p(in scope) = σ(w · (x − mean) / scale + b); answer when p ≥ threshold."""
+    """One mode's fitted model: p(in scope) = σ(w · (x − mean) / scale + v · relation + b); answer
+    when p ≥ threshold. ``v`` (with the relation's standardisation folded in) only when the model
+    was fitted with vectors, from the embedding model named by ``embedding``."""
 
     names: tuple[str, ...]
     mean: np.ndarray
@@ -125,34 +143,59 @@ class Calibrated:
     coef: np.ndarray
     intercept: float
     threshold: float
+    relation_coef: np.ndarray | None = None
+    embedding: str = ""
 
-    def probability(self, feats: dict[str, float]) -> float:
+    def probability(self, feats: dict[str, float], rel: np.ndarray | None = None) -> float:
         x = (vector(feats, self.names) - self.mean) / self.scale
-        return float(1.0 / (1.0 + math.exp(-(float(self.coef @ x) + self.intercept))))
+        z = float(self.coef @ x) + self.intercept
+        if self.relation_coef is not None:
+            if rel is None or len(rel) != len(self.relation_coef):
+                raise ValueError("this model weighs the question's vector: pass its relation()")
+            z += float(self.relation_coef @ rel)
+        return float(1.0 / (1.0 + math.exp(-z)))
 
     def to_json(self) -> dict:
-        return {"features": list(self.names), "mean": self.mean.round(6).tolist(),
-                "scale": self.scale.round(6).tolist(), "coef": self.coef.round(6).tolist(),
-                "intercept": round(self.intercept, 6), "threshold": round(self.threshold, 4)}
+        out = {"features": list(self.names), "mean": self.mean.round(6).tolist(),
+               "scale": self.scale.round(6).tolist(), "coef": self.coef.round(6).tolist(),
+               "intercept": round(self.intercept, 6), "threshold": round(self.threshold, 4)}
+        if self.relation_coef is not None:
+            out |= {"embedding": self.embedding, "relation_coef": self.relation_coef.round(5).tolist()}
+        return out
 
     @classmethod
     def from_json(cls, d: dict) -> "Calibrated":
+        rel = np.array(d["relation_coef"], float) if "relation_coef" in d else None
         return cls(tuple(d["features"]), np.array(d["mean"], float), np.array(d["scale"], float),
-                   np.array(d["coef"], float), float(d["intercept"]), float(d["threshold"]))
+                   np.array(d["coef"], float), float(d["intercept"]), float(d["threshold"]), rel,
+                   d.get("embedding", ""))
 
 
-def fit(X: np.ndarray, y: np.ndarray, C: float = 2.0) -> Calibrated:
+# With the 768 relation dimensions, a much stronger penalty: of C = 0.01, 0.02, 0.05, 0.1 and 0.2
+# compared out-of-fold on dev + blind2–15 (2,776 questions), 0.05 answered and refused best.
+RELATION_C = 0.05
+
+
+def fit(X: np.ndarray, y: np.ndarray, C: float = 2.0, rel: np.ndarray | None = None, embedding: str = "") -> Calibrated:
     """Standardise, then an L2 logistic regression with balanced classes (few out-of-scope items).
     C = 2: of 0.1, 0.5, 1, 2 and 5 compared out-of-fold on the development set, 1–5 answer and
-    refuse alike (0.5 refused more near misses but answered 1 % fewer answerable questions)."""
+    refuse alike (0.5 refused more near misses but answered 1 % fewer answerable questions).
+    With ``rel`` (one relation() row per question) the model weighs those too, at RELATION_C."""
     from sklearn.linear_model import LogisticRegression
 
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
+    full = X if rel is None else np.hstack([X, rel])
+    mean = full.mean(axis=0)
+    scale = full.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
-    model.fit((X - mean) / scale, y)
-    return Calibrated(FEATURES, mean, scale, model.coef_[0].copy(), float(model.intercept_[0]), 0.5)
+    model = LogisticRegression(C=C if rel is None else RELATION_C, class_weight="balanced", max_iter=5000)
+    model.fit((full - mean) / scale, y)
+    w, b, n = model.coef_[0].copy(), float(model.intercept_[0]), X.shape[1]
+    if rel is None:
+        return Calibrated(FEATURES, mean, scale, w, b, 0.5)
+    # Fold the relation's standardisation into its weights: w·(r − m)/s = (w/s)·r − Σ w·m/s.
+    v = w[n:] / scale[n:]
+    b -= float(v @ mean[n:])
+    return Calibrated(FEATURES, mean[:n], scale[:n], w[:n], b, 0.5, v, embedding)
 
 
 def choose_threshold(p: np.ndarray, y: np.ndarray, kept: np.ndarray | None = None) -> float:
@@ -188,10 +231,11 @@ KEPT_RULES = ("coverage", "coverage+agreement")
 KEPT_REFUSALS = ("no-specific-words", "only-names-match", "defines-other-name")
 
 
-def answers(model: "Calibrated", feats: dict[str, float], rules_found: bool, rules_reason: str) -> tuple[bool, float]:
+def answers(model: "Calibrated", feats: dict[str, float], rules_found: bool, rules_reason: str,
+            rel: np.ndarray | None = None) -> tuple[bool, float]:
     """The decision: the model's probability at its operating point, or a kept rule acceptance,
     unless the rules found nothing specific to look for."""
-    p = model.probability(feats)
+    p = model.probability(feats, rel)
     if rules_reason in KEPT_REFUSALS:
         return False, p
     return bool(p >= model.threshold or kept_rule(feats, rules_found, rules_reason)), p
@@ -210,16 +254,27 @@ def kept_rule(feats: dict[str, float], rules_found: bool, rules_reason: str) -> 
     return rules_reason == "names-term" and not feats.get("n_unknown_concepts")
 
 
-def load_models(path: str | Path = MODEL_FILE) -> dict[str, Calibrated]:
-    """Mode → fitted model; {} when there is no file (the evidence rules decide alone)."""
+def embedding_id(model_name: str, dim: int) -> str:
+    """Which vectors a relation model was fitted on: the model's folder or hub name (a local copy
+    and the hub id of one model give the same vectors) and their dimension."""
+    return f"{Path(model_name).name}/{dim}"
+
+
+def load_models(path: str | Path = MODEL_FILE, embedding: str | None = None) -> dict[str, Calibrated]:
+    """Mode → fitted model; {} when there is no file (the evidence rules decide alone). The models
+    that weigh the question's vector are used only under the ``embedding`` they were fitted on."""
     path = Path(path)
     if not path.exists():
         return {}
     raw = json.loads(path.read_text(encoding="utf-8"))
-    return {mode: Calibrated.from_json(d) for mode, d in raw.get("modes", {}).items()}
+    models = {mode: Calibrated.from_json(d) for mode, d in raw.get("modes", {}).items()}
+    with_vectors = {mode: Calibrated.from_json(d) for mode, d in raw.get("modes_with_vectors", {}).items()}
+    return models | {m: c for m, c in with_vectors.items() if c.embedding == embedding}
 
 
-def save_models(models: dict[str, Calibrated], meta: dict, path: str | Path = MODEL_FILE) -> None:
+def save_models(models: dict[str, Calibrated], meta: dict, path: str | Path = MODEL_FILE,
+                with_vectors: dict[str, Calibrated] | None = None) -> None:
     data = {"about": "p(in scope) per retriever mode; fitted by python -m qa.eval --fit", **meta,
-            "modes": {m: c.to_json() for m, c in models.items()}}
+            "modes": {m: c.to_json() for m, c in models.items()},
+            "modes_with_vectors": {m: c.to_json() for m, c in (with_vectors or {}).items()}}
     Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

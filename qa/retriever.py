@@ -71,6 +71,7 @@ class Retrieval:
     bm25_chunk: np.ndarray | None = None
     bm25_entry: np.ndarray | None = None
     extras: dict = field(default_factory=dict)
+    qvec: np.ndarray | None = None  # the question's E5 vector (modes that embed it)
 
     @property
     def top(self) -> int:
@@ -150,6 +151,16 @@ class Retriever:
         """The positions of a term's sections, in index order (looked up, not searched for)."""
         return self._term_chunks.get(term, [])
 
+    def evidence_vector(self, r: Retrieval, pool: int) -> np.ndarray | None:
+        """The vector of the entry closest to the question among the first ``pool`` sections of the
+        ranking: what an answer would quote. Zeros when those sections hold no entry."""
+        if r.dense_entry is None or not len(r.dense_entry):
+            return None
+        ids = np.flatnonzero(np.isin(self.entry_chunk, r.order[:pool]))
+        if not len(ids):
+            return np.zeros(self.dense.entry_vectors.shape[1], np.float32)
+        return self.dense.entry_vectors[ids[int(np.argmax(r.dense_entry[ids]))]]
+
     def term_hits(self, terms) -> np.ndarray:
         """1 for every section of a term the question names, else 0."""
         out = np.zeros(self.n)
@@ -170,6 +181,7 @@ class Retriever:
         r = Retrieval(query=query, mode=mode, scores=np.zeros(n), order=np.arange(n))
         if mode is not RetrievalMode.KEYWORD:
             qvec = self.dense.encode(query.text) if qvec is None else qvec
+            r.qvec = qvec
             r.dense_chunk = self.dense.chunk_scores(qvec)
             r.dense_entry = self.dense.entry_scores(qvec) if p.entry_vectors else None
         if mode is not RetrievalMode.DENSE:

@@ -103,7 +103,9 @@ def test_several_sets_can_be_fitted_on_together(resources):
     dev, rest, models = evaluate(build_answerer(resources), questions, fit_on="a,b", k=3, refit=True)
     assert {x["question"].set for x in dev} == {"a", "b"}
     assert {x["question"].set for x in rest} == {"c"}
-    assert models and set(models) == {"keyword", "fusion", "hybrid"}
+    assert set(models.base) == {"keyword", "fusion", "hybrid"}
+    assert set(models.with_vectors) == {"fusion", "hybrid"}  # keyword mode never embeds the question
+    assert all(m.relation_coef is not None for m in models.with_vectors.values())
     assert len({x["question"].q for x in dev}) == sum(q.set in "ab" for q in questions)
 
 

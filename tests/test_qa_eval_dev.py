@@ -13,28 +13,27 @@ from qa.eval import DEV_QUESTIONS, check_gold, format_table, load_questions, rep
 
 # style → (hit@3, answer quotes gold, in-scope answered) for in-scope styles; rejected for the others.
 # Until stop 13 these were dev's own out-of-fold figures (models fitted on ~510 questions); since the
-# shipped model is fitted on ten times that, they are dev's styles out-of-fold within all the fitting
-# sets, set from the model fitted on dev + blind2–17 (written before a candidate model was scored per
-# style), each less about two questions.
+# shipped model is fitted on six times that, they are dev's styles out-of-fold within all the fitting
+# sets (dev + blind2–18, with the relation vectors), each less about two questions.
 IN_SCOPE_FLOORS = {
-    "scenario": (0.91, 0.57, 0.64),
+    "scenario": (0.91, 0.62, 0.71),
     "typo": (0.95, 0.93, 0.95),
-    "english": (0.95, 0.82, 0.87),
-    "comparison": (0.92, 0.85, 0.90),
-    "casual": (0.87, 0.73, 0.80),
-    "mixed": (0.95, 0.92, 0.92),
-    "choices": (0.95, 0.73, 0.87),
+    "english": (0.95, 0.80, 0.85),
+    "comparison": (0.92, 0.87, 0.92),
+    "casual": (0.87, 0.80, 0.95),
+    "mixed": (0.95, 0.90, 0.90),
+    "choices": (0.95, 0.80, 0.92),
     "followup": (0.94, 0.92, 0.94),
-    "short": (0.95, 0.89, 0.92),
-    "romaji": (0.92, 0.84, 0.84),
-    "numbers": (0.92, 0.72, 0.72),
-    "two_terms": (0.92, 0.84, 0.88),
-    "wrong_premise": (0.85, 0.70, 0.85),
-    "keigo": (0.86, 0.66, 0.66),
-    "long_rambling": (0.86, 0.66, 0.86),
-    "english_katakana": (0.73, 0.40, 0.40),
+    "short": (0.95, 0.92, 0.95),
+    "romaji": (0.92, 0.76, 0.76),
+    "numbers": (0.92, 0.68, 0.72),
+    "two_terms": (0.92, 0.80, 0.84),
+    "wrong_premise": (0.85, 0.65, 0.80),
+    "keigo": (0.86, 0.73, 0.73),
+    "long_rambling": (0.86, 0.60, 0.73),
+    "english_katakana": (0.73, 0.46, 0.53),
 }
-REJECT_FLOORS = {"out_of_scope": 0.96, "near_miss": 0.70}
+REJECT_FLOORS = {"out_of_scope": 0.94, "near_miss": 0.86}
 
 
 @pytest.fixture(scope="module")
@@ -83,20 +82,29 @@ def test_hybrid_is_not_worse_than_plain_fusion(oof):
     assert h["hit@3"] >= f["hit@3"] and h["answer_contains_gold"] >= f["answer_contains_gold"]
 
 
-def test_the_shipped_model_is_a_small_readable_file():
-    models = load_models()
-    assert MODEL_FILE.stat().st_size < 20_000
-    assert {"keyword", "fusion", "hybrid"} <= set(models)
-    assert all(0.0 < m.threshold < 1.0 and len(m.coef) == len(m.names) for m in models.values())
+def test_the_shipped_model_is_a_small_readable_file(resources):
+    """Evidence-feature models for every fitted mode, plus, for the modes that embed the question,
+    models that also weigh its vector: used under the configured model, not under another."""
+    answerer = build_answerer(resources)
+    assert MODEL_FILE.stat().st_size < 80_000
+    base = load_models()
+    assert {"keyword", "fusion", "hybrid"} <= set(base)
+    assert all(0.0 < m.threshold < 1.0 and len(m.coef) == len(m.names) for m in base.values())
+    served = load_models(embedding=answerer.embedding)
+    assert served["hybrid"].relation_coef is not None and served["fusion"].relation_coef is not None
+    assert len(served["hybrid"].relation_coef) == 2 * answerer.resources.index.vectors.shape[1]
+    assert served["keyword"].relation_coef is None
+    assert answerer.calibrated["hybrid"].relation_coef is not None
+    assert all(m.relation_coef is None for m in load_models(embedding="another-model/768").values())
 
 
-# The shipped model is fitted on the development set and the second to seventeenth blind sets
-# together (qa.eval.FIT_ON). Out-of-fold on those 3,077 questions it reached hit@3 .972 / quotes gold
-# .783 / answered .826 / refused .823; the eighteenth blind set, never fitted on, .970 / .820 / .870 /
-# .740. Floors: those figures less about two questions.
-UNION_FLOORS = {"hit@3": 0.964, "answer_contains_gold": 0.775, "in_scope_answered": 0.818, "out_of_scope_rejected": 0.815}
+# The shipped model is fitted on the development set and the second to eighteenth blind sets
+# together (qa.eval.FIT_ON). Out-of-fold on those 3,227 questions it reached hit@3 .972 / quotes gold
+# .803 / answered .858 / refused .875; the nineteenth blind set, never fitted on, .990 / .933 / 1.0 /
+# .878. Floors: those figures less about two questions.
+UNION_FLOORS = {"hit@3": 0.964, "answer_contains_gold": 0.795, "in_scope_answered": 0.85, "out_of_scope_rejected": 0.865}
 NEWEST_BLIND_FLOORS = {
-    "blind18": {"hit@3": 0.95, "answer_contains_gold": 0.80, "in_scope_answered": 0.85, "out_of_scope_rejected": 0.70},
+    "blind19": {"hit@3": 0.97, "answer_contains_gold": 0.91, "in_scope_answered": 0.98, "out_of_scope_rejected": 0.83},
 }
 
 
