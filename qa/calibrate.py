@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +145,9 @@ class Calibrated:
     threshold: float
     relation_coef: np.ndarray | None = None
     embedding: str = ""
+    # the same mode's model on the evidence features alone, for a question with no vector (an
+    # index without entry vectors); set when loaded, never saved
+    fallback: "Calibrated | None" = field(default=None, repr=False, compare=False)
 
     def probability(self, feats: dict[str, float], rel: np.ndarray | None = None) -> float:
         x = (vector(feats, self.names) - self.mean) / self.scale
@@ -235,6 +238,8 @@ def answers(model: "Calibrated", feats: dict[str, float], rules_found: bool, rul
             rel: np.ndarray | None = None) -> tuple[bool, float]:
     """The decision: the model's probability at its operating point, or a kept rule acceptance,
     unless the rules found nothing specific to look for."""
+    if model.relation_coef is not None and rel is None and model.fallback is not None:
+        model = model.fallback  # its own operating point too
     p = model.probability(feats, rel)
     if rules_reason in KEPT_REFUSALS:
         return False, p
@@ -269,7 +274,12 @@ def load_models(path: str | Path = MODEL_FILE, embedding: str | None = None) -> 
     raw = json.loads(path.read_text(encoding="utf-8"))
     models = {mode: Calibrated.from_json(d) for mode, d in raw.get("modes", {}).items()}
     with_vectors = {mode: Calibrated.from_json(d) for mode, d in raw.get("modes_with_vectors", {}).items()}
-    return models | {m: c for m, c in with_vectors.items() if c.embedding == embedding}
+    return models | {m: with_fallback(c, models.get(m)) for m, c in with_vectors.items() if c.embedding == embedding}
+
+
+def with_fallback(model: Calibrated, fallback: Calibrated | None) -> Calibrated:
+    model.fallback = fallback
+    return model
 
 
 def save_models(models: dict[str, Calibrated], meta: dict, path: str | Path = MODEL_FILE,

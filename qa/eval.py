@@ -260,7 +260,9 @@ class Fitted:
 
     @property
     def served(self) -> dict:
-        return {**self.base, **self.with_vectors}
+        from .calibrate import with_fallback
+
+        return {**self.base, **{m: with_fallback(c, self.base.get(m)) for m, c in self.with_vectors.items()}}
 
 
 def fit_models(records: list[dict]) -> Fitted:

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from qa.calibrate import FEATURES, Calibrated, embedding_id, fit, load_models, relation, save_models
+from qa.calibrate import FEATURES, Calibrated, answers, embedding_id, fit, load_models, relation, save_models
 
 
 def _data(n=240, dim=8, seed=0):
@@ -58,6 +58,9 @@ def test_the_file_round_trips_and_vectors_need_their_embedding(tmp_path):
     assert same["hybrid"].relation_coef is not None and same["keyword"].relation_coef is None
     x = dict(zip(FEATURES, X[3]))
     assert same["hybrid"].probability(x, rel[3]) == pytest.approx(vec.probability(x, rel[3]), abs=1e-4)
+    # a question without a vector (an index without entry vectors) is decided by the fallback
+    found, p = answers(same["hybrid"], x, True, "names-term")
+    assert p == pytest.approx(base.probability(x), abs=1e-4) and found == answers(base, x, True, "names-term")[0]
     other = load_models(path, embedding="bge-m3/1024")
     assert other["hybrid"].relation_coef is None  # another model's vectors: evidence features only
     assert other["hybrid"].probability(x) == pytest.approx(base.probability(x), abs=1e-4)
