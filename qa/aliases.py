@@ -101,7 +101,8 @@ class AliasTable:
     def __post_init__(self) -> None:
         # Names in use are compared as the matcher folds them (ＴＢ, "t-b" and tb are one name).
         in_use = [*self.terms, *(n for names in self.terms.values() for n in names), *(w for g in self.groups for w in g)]
-        of_terms, of_words = derive(self.terms, {_core(n) for n in in_use})
+        in_use_cores = {_core(n) for n in in_use}
+        of_terms, of_words = derive(self.terms, in_use_cores)
         self.groups = self.groups + [(word, initials) for initials, word in of_words.items()]
         for initials, term in of_terms.items():
             self._term_patterns.append((_core(initials), term, len(initials)))
@@ -110,7 +111,6 @@ class AliasTable:
                 core = _core(name)
                 if core:
                     self._term_patterns.append((core, term, len(name)))
-        in_use_cores = {_core(n) for n in in_use}
         for gi, group in enumerate(self.groups):
             for name in group:
                 core = _core(name)

@@ -274,12 +274,15 @@ def load_models(path: str | Path = MODEL_FILE, embedding: str | None = None) -> 
     raw = json.loads(path.read_text(encoding="utf-8"))
     models = {mode: Calibrated.from_json(d) for mode, d in raw.get("modes", {}).items()}
     with_vectors = {mode: Calibrated.from_json(d) for mode, d in raw.get("modes_with_vectors", {}).items()}
-    return models | {m: with_fallback(c, models.get(m)) for m, c in with_vectors.items() if c.embedding == embedding}
+    return served(models, {m: c for m, c in with_vectors.items() if c.embedding == embedding})
 
 
-def with_fallback(model: Calibrated, fallback: Calibrated | None) -> Calibrated:
-    model.fallback = fallback
-    return model
+def served(base: dict[str, Calibrated], with_vectors: dict[str, Calibrated]) -> dict[str, Calibrated]:
+    """Mode → the model that decides: the one weighing vectors where there is one, with the same
+    mode's word-feature model as its fallback, else the word-feature model."""
+    for mode, model in with_vectors.items():
+        model.fallback = base.get(mode)
+    return {**base, **with_vectors}
 
 
 def save_models(models: dict[str, Calibrated], meta: dict, path: str | Path = MODEL_FILE,

@@ -260,9 +260,9 @@ class Fitted:
 
     @property
     def served(self) -> dict:
-        from .calibrate import with_fallback
+        from .calibrate import served
 
-        return {**self.base, **{m: with_fallback(c, self.base.get(m)) for m, c in self.with_vectors.items()}}
+        return served(self.base, self.with_vectors)
 
 
 def fit_models(records: list[dict]) -> Fitted:
