@@ -11,9 +11,9 @@ instead of expanding into gigabytes. Values are taken as plain strings, never co
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import yaml
 
@@ -40,13 +40,23 @@ class AliasError(KnowledgeError, ValueError):
 class Aliases:
     terms: dict[str, tuple[str, ...]]  # glossary term → all its names (its own first)
     groups: tuple[tuple[str, ...], ...]  # words that mean the same thing
+    # English word of a group (match_form) → its katakana spelling; made by the build (readings.py)
+    readings: Mapping[str, str] = field(default_factory=dict)
+
+    def with_readings(self, previous: Mapping[str, str] | None = None) -> "Aliases":
+        """These aliases with the katakana spellings of their groups' English words."""
+        from .readings import katakana_readings
+
+        return replace(self, readings=katakana_readings(self.groups, previous))
 
     def to_json(self) -> dict:
-        return {"terms": {t: list(n) for t, n in self.terms.items()}, "groups": [list(g) for g in self.groups]}
+        return {"terms": {t: list(n) for t, n in self.terms.items()}, "groups": [list(g) for g in self.groups],
+                "readings": dict(self.readings)}
 
     @classmethod
     def from_json(cls, data: dict) -> "Aliases":
-        return cls({t: tuple(n) for t, n in data["terms"].items()}, tuple(tuple(g) for g in data["groups"]))
+        return cls({t: tuple(n) for t, n in data["terms"].items()}, tuple(tuple(g) for g in data["groups"]),
+                   {str(w): str(k) for w, k in data.get("readings", {}).items()})
 
 
 class _Composer(yaml.SafeLoader):

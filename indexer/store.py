@@ -31,9 +31,9 @@ from .config import Config
 from .errors import ErrorKind, KnowledgeError
 from .glossary import Entry, Glossary, GlossaryError, knowledge_files, load_glossary
 from .progress import BuildProgress, ProgressListener, Stage
-from .snapshot import entry_passages, read_snapshot, term_passages, write_snapshot
+from .snapshot import ALIASES_FILE, entry_passages, read_snapshot, term_passages, write_snapshot
 
-FORMAT_VERSION = 2  # 2: the build stores the glossary, the aliases and the entry vectors
+FORMAT_VERSION = 3  # 2: the build stores the glossary, the aliases and the entry vectors; 3: katakana readings
 
 
 class IndexMissingError(KnowledgeError, RuntimeError):
@@ -256,6 +256,14 @@ def _previous_chunks(index_dir: Path) -> dict[str, str]:
         return {}
 
 
+def _previous_readings(index_dir: Path) -> dict[str, str]:
+    """The katakana spellings the previous build made, so a rebuild spells only new words."""
+    try:
+        return Aliases.from_json(json.loads((index_dir / ALIASES_FILE).read_text(encoding="utf-8"))).readings
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
 def _swap_in(build_dir: Path, index_dir: Path) -> None:
     """Point ``index_dir`` at ``build_dir`` atomically, then drop builds that nothing points at."""
     builds = build_dir.parent
@@ -298,6 +306,7 @@ def build_index(
                            seconds=time.perf_counter() - started, index_dir=str(index_dir))
 
     report = _count_changes(chunks, _previous_chunks(index_dir), index_dir, full)
+    aliases = aliases.with_readings(None if full else _previous_readings(index_dir))
     # Chunks and entries in one pass: entry vectors are stored with the index so that no answerer
     # ever embeds the glossary when it starts.
     # The terms' descriptions join them only to fill the embedding cache for the quiz.

@@ -79,6 +79,31 @@ def _spans(core: str, folded: str, compact: str, keep: list[int]) -> Iterable[tu
         p = compact.find(core, p)
 
 
+# A katakana spelling this short (long vowel marks aside) is left out: ログ or データ inside a longer
+# word (ブログ, メタデータ) would be read as the lexicon word.
+MIN_SPELLING_KANA = 4
+
+
+def _with_spellings(groups: list[tuple[str, ...]], readings: dict[str, str], in_use: set[str],
+                    spelt: dict[str, str]) -> list[tuple[str, ...]]:
+    """Each group with the katakana spellings of its English words (feature → フィーチャー), unless
+    a spelling is short or already a name in use (the file's own spelling wins). ``spelt`` gets
+    each spelling's core → the English word it spells."""
+    out = []
+    for group in groups:
+        extra = []
+        for name in group:
+            word = match_form(name).strip()
+            spelling = readings.get(word)
+            core = _core(spelling) if spelling else ""
+            if len(core.replace("ー", "")) >= MIN_SPELLING_KANA and core not in in_use:
+                in_use.add(core)
+                spelt[core] = word
+                extra.append(spelling)
+        out.append(tuple(group) + tuple(extra))
+    return out
+
+
 @dataclass(frozen=True)
 class Mention:
     """A span of the folded question that names a term or a word group."""
@@ -93,6 +118,9 @@ class Mention:
 class AliasTable:
     terms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term → names
     groups: list[tuple[str, ...]] = field(default_factory=list)
+    readings: dict[str, str] = field(default_factory=dict)  # English word → katakana (the build's)
+    # a spelling added from ``readings`` (its core) → the English word it spells
+    spelt: dict[str, str] = field(default_factory=dict, repr=False)
     # (core, term or group index, name length); a core is only searched for when the question
     # holds its first character (every match starts with it)
     _term_patterns: list[tuple[str, str, int]] = field(default_factory=list, repr=False)
@@ -103,7 +131,8 @@ class AliasTable:
         in_use = [*self.terms, *(n for names in self.terms.values() for n in names), *(w for g in self.groups for w in g)]
         in_use_cores = {_core(n) for n in in_use}
         of_terms, of_words = derive(self.terms, in_use_cores)
-        self.groups = self.groups + [(word, initials) for initials, word in of_words.items()]
+        self.groups = _with_spellings(self.groups, self.readings, in_use_cores, self.spelt)
+        self.groups += [(word, initials) for initials, word in of_words.items()]
         for initials, term in of_terms.items():
             self._term_patterns.append((_core(initials), term, len(initials)))
         for term, names in self.terms.items():
@@ -149,6 +178,10 @@ class AliasTable:
                 found.append(Mention(start=start, end=end, term=None, expansion=self.groups[gi]))
         return sorted(found, key=lambda m: m.start)
 
+    def spelling_source(self, text: str) -> str | None:
+        """The English word ``text`` is the build's katakana spelling of (ベネフィット → benefit)."""
+        return self.spelt.get(_core(text))
+
     def terms_in(self, folded: str) -> list[str]:
         return list(dict.fromkeys(m.term for m in self.find(folded) if m.term))
 
@@ -156,4 +189,4 @@ class AliasTable:
 def load_aliases(path: str | Path | None, term_names: dict[str, Iterable[str]]) -> AliasTable:
     """The aliases file (read by the knowledge layer) compiled into patterns for questions."""
     aliases = read_aliases(path, term_names)
-    return AliasTable(dict(aliases.terms), list(aliases.groups))
+    return AliasTable(dict(aliases.terms), list(aliases.groups), dict(aliases.readings))

@@ -111,13 +111,16 @@ class _Concepts:
         self.found.append(Concept(label=label, terms=frozenset(cterms), weight=weight, name=name, known=known))
 
 
-def _alias_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, concepts: _Concepts) -> None:
+def _alias_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, aliases: AliasTable,
+                    concepts: _Concepts) -> None:
     japanese = bool(_JAPANESE.search(norm))
     for m in mentions:
         if m.term is None:  # a word group: the question's word or any synonym will do
             span = norm[m.start : m.end].strip()
+            # A katakana spelling is as generic as the English word it spells (ベネフィット: benefit).
+            wording = aliases.spelling_source(span) or span
             # (each word, not the joined bigram: "machine learning" → machinelearning is no new topic)
-            if all(t.norm in GENERIC or t.norm in STOPWORDS for t in tokenizer.tokens(span) if t.pos != "bigram"):
+            if all(t.norm in GENERIC or t.norm in STOPWORDS for t in tokenizer.tokens(wording) if t.pos != "bigram"):
                 continue  # "方法" stays generic even though its synonym "やり方" is not listed
             # "SageMaker" in a Japanese question is a product name like any other Latin word.
             name = span.isascii() and japanese and any(ch.isalpha() for ch in span)
@@ -177,7 +180,7 @@ def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: Keywo
     mentions = aliases.find(folded)
     tokens = tokenizer.tokens(norm)
     concepts = _Concepts(keyword)
-    _alias_concepts(norm, mentions, tokenizer, concepts)
+    _alias_concepts(norm, mentions, tokenizer, aliases, concepts)
     _word_concepts(norm, mentions, tokenizer, concepts)
     return QueryAnalysis(
         text=text, folded=folded, mentions=mentions,

@@ -87,7 +87,7 @@ class Retriever:
         self.tokenizer = tokenizer or get_tokenizer()
         stored = getattr(resources.index, "aliases", None)  # read and validated by the build
         if aliases is None and stored is not None:
-            aliases = AliasTable(dict(stored.terms), list(stored.groups))
+            aliases = AliasTable(dict(stored.terms), list(stored.groups), dict(stored.readings))
         if aliases is None:
             term_names = {t.name: t.names for t in resources.glossary.terms}
             aliases = load_aliases(resources.config.aliases_file, term_names)

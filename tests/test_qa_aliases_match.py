@@ -104,3 +104,15 @@ def test_a_derived_initialism_names_its_term_but_not_a_unit():
     assert ("SageMaker", "SM") in table.groups  # a word many names share: a synonym, no term
     # a full-width alias is the same name as the initialism once folded, so none is derived
     assert AliasTable({"TensorBoard": ("TensorBoard",), "Other": ("ＴＢ",)}).terms_in("tb logs") == ["Other"]
+
+
+def test_a_katakana_spelling_of_a_lexicon_word_finds_its_group():
+    """The build's spellings (indexer.readings) join their word's group: 「キーフィーチャー」 finds
+    機能/特徴. A short spelling (ログ inside ブログ) and one the file already lists are left out."""
+    groups = [("feature", "機能"), ("log", "ログ"), ("dropout", "ドロップアウト")]
+    readings = {"feature": "フィーチャー", "log": "ログ", "dropout": "ドロップアウト"}
+    table = AliasTable({}, groups, readings)
+    assert table.groups[:3] == [("feature", "機能", "フィーチャー"), ("log", "ログ"), ("dropout", "ドロップアウト")]
+    found = table.find("キーフィーチャーは？")
+    assert [m.expansion for m in found] == [("feature", "機能", "フィーチャー")]
+    assert AliasTable({}, groups).find("キーフィーチャーは？") == []  # without the build's spellings

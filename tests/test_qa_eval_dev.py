@@ -14,11 +14,12 @@ from qa.eval import DEV_QUESTIONS, check_gold, format_table, load_questions, rep
 # style → (hit@3, answer quotes gold, in-scope answered) for in-scope styles; rejected for the others.
 # Until stop 13 these were dev's own out-of-fold figures (models fitted on ~510 questions); since the
 # shipped model is fitted on six times that, they are dev's styles out-of-fold within all the fitting
-# sets (dev + blind2–18, with the relation vectors), each less about two questions.
+# sets (dev + blind2–20, with the relation vectors), each less two questions; a floor the figures
+# still clear is never lowered.
 IN_SCOPE_FLOORS = {
-    "scenario": (0.91, 0.62, 0.71),
+    "scenario": (0.91, 0.64, 0.71),
     "typo": (0.95, 0.93, 0.95),
-    "english": (0.95, 0.80, 0.85),
+    "english": (0.95, 0.87, 0.91),
     "comparison": (0.92, 0.87, 0.92),
     "casual": (0.87, 0.80, 0.95),
     "mixed": (0.95, 0.90, 0.90),
@@ -31,7 +32,7 @@ IN_SCOPE_FLOORS = {
     "wrong_premise": (0.85, 0.65, 0.80),
     "keigo": (0.86, 0.73, 0.73),
     "long_rambling": (0.86, 0.60, 0.73),
-    "english_katakana": (0.73, 0.46, 0.53),
+    "english_katakana": (0.80, 0.73, 0.80),
 }
 REJECT_FLOORS = {"out_of_scope": 0.94, "near_miss": 0.86}
 
@@ -98,13 +99,13 @@ def test_the_shipped_model_is_a_small_readable_file(resources):
     assert all(m.relation_coef is None for m in load_models(embedding="another-model/768").values())
 
 
-# The shipped model is fitted on the development set and the second to eighteenth blind sets
-# together (qa.eval.FIT_ON). Out-of-fold on those 3,227 questions it reached hit@3 .972 / quotes gold
-# .803 / answered .858 / refused .875; the nineteenth blind set, never fitted on, .990 / .933 / 1.0 /
-# .878. Floors: those figures less about two questions.
-UNION_FLOORS = {"hit@3": 0.964, "answer_contains_gold": 0.795, "in_scope_answered": 0.85, "out_of_scope_rejected": 0.865}
+# The shipped model is fitted on the development set and the second to twentieth blind sets
+# together (qa.eval.FIT_ON). Out-of-fold on those 3,531 questions it reached hit@3 .973 / quotes gold
+# .817 / answered .873 / refused .864; the twenty-first blind set, never fitted on, .990 / .880 / .930 /
+# .880. Floors: those figures less about two questions.
+UNION_FLOORS = {"hit@3": 0.965, "answer_contains_gold": 0.809, "in_scope_answered": 0.865, "out_of_scope_rejected": 0.854}
 NEWEST_BLIND_FLOORS = {
-    "blind19": {"hit@3": 0.97, "answer_contains_gold": 0.91, "in_scope_answered": 0.98, "out_of_scope_rejected": 0.83},
+    "blind21": {"hit@3": 0.97, "answer_contains_gold": 0.86, "in_scope_answered": 0.91, "out_of_scope_rejected": 0.84},
 }
 
 

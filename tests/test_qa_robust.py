@@ -112,6 +112,20 @@ def test_english_questions_reach_the_japanese_sections(answerer, question, gold)
     assert answer.found and gold in cited(answer)
 
 
+@pytest.mark.parametrize("question, gold", [
+    ("イベントブリッジのベネフィットは？", (EB, "利点")),
+    ("デバッガーでグラディエントやウェイトをコレクトできますか？", (DBG, "主要機能")),
+])
+def test_english_written_in_katakana_reaches_the_sections(answerer, question, gold):
+    """The build's katakana spellings of lexicon words (ウェイト: weight → 重み) make them known words,
+    and a spelling of a generic word (ベネフィット: benefit) asks for a kind of answer, like メリット."""
+    answer = answerer.ask(question)
+    assert answer.found and gold in cited(answer)
+    concepts = {c.label: c.known for c in answerer.retriever.analyze(question).concepts}
+    assert "ベネフィット" not in concepts
+    assert all(concepts[w] for w in ("ウェイト", "コレクト") if w in question)
+
+
 def test_english_content_words_reach_the_keyword_side(answerer):
     q = answerer.retriever.analyze("The model does well on training data but badly on validation data")
     assert {"トレーニングデータ", "検証データ"} <= set(q.query_terms) or {"トレーニング", "検証"} <= set(q.query_terms)
