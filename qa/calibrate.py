@@ -35,7 +35,10 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 # description of concepts and states no numbers, so such a question is rarely answered by it.
 # Figures a question only *states* (「月に100回」, "AUC 0.99", 「GPU 使用率 30%」) ask for nothing:
 # learners quote their own numbers to describe a situation the glossary may well cover.
+# 何 before a counter asks "how many" (何本, 何年, 何エポック, 何ステップ: in the question sets 22
+# out-of-scope questions against none in scope), unless か follows (「GPU何台かで」 is "several").
 _QUANTITY = re.compile(r"いくら|いくつ|どれ[くぐ]らい|どの[くぐ]らい|最小|何(円|ドル|個|回|件|秒|分|時間|日|kb|mb|gb|%|パーセント|種類まで)|上限|最大|制限|クォータ"
+                       r"|何(?:[\u30a0-\u30ff]+|本|枚|台|人|倍|年|か月|ヶ月|カ月|週|行|文字|世代|桁)(?!か)"
                        r"|how (much|many|long|large|big)|maximum|minimum|limit|quota", re.I)
 
 # The evidence rules' reasons for "it names something the glossary only mentions in passing".

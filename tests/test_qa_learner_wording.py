@@ -79,6 +79,18 @@ def test_a_stated_figure_is_not_a_question_for_a_quantity():
     assert _QUANTITY.search("EventBridge の料金は100万イベントあたりいくら？")
 
 
+@pytest.mark.parametrize("text, asks", [
+    ("早期停止は何エポック改善しなかったら止める？", True),
+    ("TensorBoardは何年に公開された？", True),
+    ("シャードは何本必要？", True),
+    ("GPU何台かで分散学習してる", False),  # 何台か: "several", no question of how many
+    ("何が違うの？", False),
+    ("ステップは何種類ある？", False),  # the kinds are listed in the glossary
+])
+def test_what_and_a_counter_ask_how_many(text, asks):
+    assert bool(_QUANTITY.search(text)) is asks
+
+
 # ------------------------------------------------------------------ through the answerer
 
 @pytest.mark.parametrize("question, term, section", [
