@@ -119,9 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     # What the package adds on top of the encode: the same work with the query vector given.
     from qa.clean import clean_question
 
+    tokenizer = answerer.retriever.tokenizer
     for q in questions:
         text = clean_question(q, config.qa.max_question_chars).search
         qvec = embedder.embed_query(text)
+        tokenizer.clear_cache()  # each question read as if first seen (the ask loop above read them all)
         t = time.perf_counter()
         r, verdict = answerer.run(text, "hybrid", qvec)
         answerer.answer_from(q, r, verdict, k)

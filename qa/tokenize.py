@@ -72,6 +72,7 @@ _KATAKANA_RUN = re.compile(r"^[\u30a0-\u30ffー]+$")
 MAX_TEXT_CHARS = 12_000
 MAX_SPLIT_RUN = 48  # a longer unknown katakana run is kept whole: no real compound is that long
 MAX_PIECE_CHARS = 16  # the longest known katakana word tried as a piece
+SHORT_TEXT = 32  # texts this short are tokenised once per process (Tokenizer.tokens)
 SPLIT_BUDGET = 1_500  # look-ups per tokens() call for all runs together (~15 µs each)
 _ASCII_WORD = re.compile(r"^[a-z0-9][a-z0-9.+#_-]*$")
 # A figure (0.85, 1e-3, 30%, 4x): searchable, but neither a name nor a topic the glossary lacks.
@@ -150,6 +151,7 @@ class Tokenizer:
         self._mode_a, self._mode_c = SplitMode.A, SplitMode.C
         self._local = threading.local()
         self._oov_cache: dict[str, tuple[str, ...]] = {}
+        self._short_cache: dict[str, tuple[Token, ...]] = {}
 
     @property
     def _tok(self):
@@ -205,7 +207,24 @@ class Tokenizer:
 
     # -- public ----------------------------------------------------------------------------
     def tokens(self, text: str) -> list[Token]:
-        """Content tokens of ``text`` in reading order (unigrams, then bigrams where they join)."""
+        """Content tokens of ``text`` in reading order (unigrams, then bigrams where they join).
+
+        Short texts are remembered: a question reads the same alias phrases and words over and over
+        (each word group's synonyms, twenty-odd short texts a question), and Sudachi costs ~20 µs a call."""
+        if len(text) <= SHORT_TEXT:
+            cached = self._short_cache.get(text)
+            if cached is None:
+                if len(self._short_cache) > 10_000:  # questions bring endless new words; stay bounded
+                    self._short_cache.clear()
+                cached = self._short_cache[text] = tuple(self._tokens(text))
+            return list(cached)
+        return self._tokens(text)
+
+    def clear_cache(self) -> None:
+        """Forget the short texts read so far (a benchmark timing first readings calls this)."""
+        self._short_cache.clear()
+
+    def _tokens(self, text: str) -> list[Token]:
         text = unicodedata.normalize("NFKC", text)
         if not text.strip():
             return []

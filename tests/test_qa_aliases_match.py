@@ -116,3 +116,30 @@ def test_a_katakana_spelling_of_a_lexicon_word_finds_its_group():
     found = table.find("キーフィーチャーは？")
     assert [m.expansion for m in found] == [("feature", "機能", "フィーチャー")]
     assert AliasTable({}, groups).find("キーフィーチャーは？") == []  # without the build's spellings
+
+
+def brute_force_find(table: AliasTable, folded: str) -> list[tuple[int, int, str | None]]:
+    """Every pattern tried, longest first (what ``find`` did before its index of opening pairs)."""
+    folded = folded.replace("・", " ")
+    compact, keep = _compact(folded)
+    taken = [False] * len(folded)
+    found = []
+    for patterns, is_term in ((table._term_patterns, True), (table._group_patterns, False)):
+        for core, owner, _ in patterns:
+            for start, end in _spans(core, folded, compact, keep):
+                if not any(taken[start:end]):
+                    taken[start:end] = [True] * (end - start)
+                    found.append((start, end, owner if is_term else None))
+    return sorted(found)
+
+
+TABLE = AliasTable({"SageMaker Debugger": ("sagemaker debugger", "デバッガー", "smd"), "SageMaker": ("sagemaker",),
+                    "EventBridge": ("eventbridge", "イベントブリッジ"), "X": ("x",)},
+                   [("event", "イベント"), ("a", "エー"), ("debug", "デバッグ")], {"event": "イベント"})
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet="sagemkrdbuvntixエーイベントブリッジデバッガグ -_", max_size=50))
+def test_find_tries_only_the_patterns_whose_opening_pair_is_in_the_question(text):
+    got = sorted((m.start, m.end, m.term) for m in TABLE.find(text))
+    assert got == brute_force_find(TABLE, text)

@@ -29,6 +29,13 @@ def test_hiragana_to_katakana_keeps_length():
     assert len(to_katakana("かがくしゅうとは")) == len("かがくしゅうとは")
 
 
+def test_a_remembered_short_text_is_handed_out_as_a_copy():
+    tok = get_tokenizer()
+    first = tok.terms("過学習の対策")
+    first.append("spoilt")  # a caller extending its list (the query builders do) changes nothing
+    assert tok.terms("過学習の対策") == first[:-1] and "過学習" in first
+
+
 def test_edit_budget_grows_with_length():
     assert max_edits(3) == 0 and max_edits(6) == 1 and max_edits(11) == 2
 
