@@ -36,9 +36,11 @@ def katakana_readings(groups: Iterable[Iterable[str]], previous: Mapping[str, st
     is taken from it, and the model is loaded only if some word is new."""
     previous = previous or {}
     words = spellable_words(groups)
-    missing = [w for w in words if w not in previous]
-    spelt = dict(zip(missing, _spell(missing))) if missing else {}
-    return {w: previous.get(w) or spelt[w] for w in words}
+    spelt = {w: previous[w] for w in words if previous.get(w)}
+    missing = [w for w in words if w not in spelt]
+    if missing:
+        spelt.update(zip(missing, _spell(missing)))
+    return {w: spelt[w] for w in words}
 
 
 def _spell(words: list[str]) -> list[str]:
