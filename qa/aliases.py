@@ -128,7 +128,7 @@ class AliasTable:
     groups: list[tuple[str, ...]] = field(default_factory=list)
     readings: dict[str, str] = field(default_factory=dict)  # English word → katakana (the build's)
     # a spelling added from ``readings`` (its core) → the English word it spells
-    spelt: dict[str, str] = field(default_factory=dict, repr=False)
+    spelt: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     # (core, term or group index, name length), longest first; a core is only searched for when the
     # question holds its first two characters side by side (every match starts with them, separators
     # aside): ``_by_first`` lists, per opening pair, the positions of the patterns that open with it

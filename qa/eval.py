@@ -229,8 +229,7 @@ def _fit_with_threshold(X, y, groups, kept=None, rel=None, embedding: str = "", 
 
 
 def _decide(model, x: dict) -> bool:
-    return answers(model, x["features"], x["rules"].found, x["rules"].reason,
-                   x.get("relation") if model.relation_coef is not None else None)[0]
+    return answers(model, x["features"], x["rules"].found, x["rules"].reason, x.get("relation"))[0]
 
 
 def out_of_fold(records: list[dict], k: int = 5) -> list[dict]:

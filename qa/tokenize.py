@@ -199,11 +199,7 @@ class Tokenizer:
             else:
                 parts = []  # a gap means the cut is a guess (スケ|ーラ…): keep the word whole
                 break
-        result = tuple(parts) if len(parts) > 1 else ()
-        if len(self._oov_cache) > 10_000:  # questions bring endless new words; stay bounded
-            self._oov_cache.clear()
-        self._oov_cache[word] = result
-        return result
+        return _remember(self._oov_cache, word, tuple(parts) if len(parts) > 1 else ())
 
     # -- public ----------------------------------------------------------------------------
     def tokens(self, text: str) -> list[Token]:
@@ -214,9 +210,7 @@ class Tokenizer:
         if len(text) <= SHORT_TEXT:
             cached = self._short_cache.get(text)
             if cached is None:
-                if len(self._short_cache) > 10_000:  # questions bring endless new words; stay bounded
-                    self._short_cache.clear()
-                cached = self._short_cache[text] = tuple(self._tokens(text))
+                cached = _remember(self._short_cache, text, tuple(self._tokens(text)))
             return list(cached)
         return self._tokens(text)
 
@@ -300,6 +294,18 @@ class Tokenizer:
     def terms(self, text: str) -> list[str]:
         """The normalised strings only: what BM25 indexes and queries with."""
         return [t.norm for t in self.tokens(text)]
+
+
+CACHE_LIMIT = 10_000
+
+
+def _remember(cache: dict, key: str, value: tuple) -> tuple:
+    """Store ``value``; a cache past CACHE_LIMIT entries starts over (questions bring endless new
+    words, so it must stay bounded; a plain dict is cheaper than an LRU on this path)."""
+    if len(cache) > CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 @lru_cache(maxsize=1)
