@@ -110,11 +110,6 @@ def md_highlight(text: str, words: Iterable[str], color: str = "orange") -> str:
     return "".join(pieces)
 
 
-def md_quote(markdown: str) -> str:
-    """Already-escaped Markdown → a block quote (every line prefixed)."""
-    return "\n".join("> " + line for line in markdown.split("\n"))
-
-
 def format_seconds(seconds: float) -> str:
     return f"{seconds:.2f} 秒" if seconds < 10 else f"{seconds:.1f} 秒"
 

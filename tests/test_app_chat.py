@@ -11,6 +11,7 @@ from tests.e2e.workspace import (  # noqa: F401 — fixtures
     app_test,
     app_workspace,
     built_app_workspace,
+    sources,
     texts,
 )
 
@@ -36,7 +37,7 @@ def test_first_visit_offers_examples_and_an_example_is_answered(app_workspace):
     assert not at.exception
     assert [m.name for m in at.chat_message] == ["user", "assistant"]
     assert question in texts(at.chat_message[0])
-    assert len(_assistant(at).expander) >= 1
+    assert len(sources(_assistant(at))) >= 1
 
 
 def test_answer_has_numbered_citations_with_highlight_source_and_latency(app_workspace):
@@ -44,14 +45,15 @@ def test_answer_has_numbered_citations_with_highlight_source_and_latency(app_wor
     # 「Amazon SageMaker Debugger: 自動的に過学習の兆候を検出」.
     at = _ask(app_test().run(), "過学習の検出方法は？")
     reply = _assistant(at)
-    labels = [e.label for e in reply.expander]
-    assert labels and labels[0].startswith("［1］ 過学習（overfitting） › 検出方法")
-    assert all(re.search(r"スコア \d+\.\d\d$", label) for label in labels), labels
+    cited = sources(reply)
+    assert cited and cited[0].startswith("［1］ 過学習（overfitting） › 検出方法")
+    assert all(re.fullmatch(r"［\d］ .+ › .+（aws_ml_glossary\.ja\.md:\d+）", line) for line in cited), cited
     body = "\n".join(texts(reply))
     assert ":orange-background[過学習]" in body  # the matched word, highlighted after escaping
-    assert re.search(r"出典: aws\\_ml\\_glossary\\\.ja\\\.md\\:\d+", body), body
     assert re.search(r":material/timer: \d+\.\d\d 秒", body), body  # per-question latency, shown discreetly
-    assert [b.label for b in reply.button if b.key.startswith("cite-")] == ["用語集で開く"] * len(labels)
+    buttons = [b for b in reply.button if b.key.startswith("cite-")]
+    assert [b.label for b in buttons] == [f"［{i}］" for i in range(1, len(cited) + 1)]
+    assert all(re.search(r"スコア \d+\\\.\d\d", b.help) for b in buttons), [b.help for b in buttons]
 
 
 def test_history_survives_reruns_and_can_be_cleared(app_workspace):
@@ -67,7 +69,7 @@ def test_history_survives_reruns_and_can_be_cleared(app_workspace):
 def test_out_of_scope_question_says_so_and_offers_terms(app_workspace):
     at = _ask(app_test().run(), "今日の東京の天気と株価を教えて")
     reply = _assistant(at)
-    assert not reply.expander  # no citations
+    assert not sources(reply)  # no citations
     answer = at.session_state["chat"][-1]["answer"]
     assert not answer.found and answer.message
     assert app.md_escape(answer.message) in texts(reply)  # the answerer's own explanation, as text
@@ -77,14 +79,14 @@ def test_out_of_scope_question_says_so_and_offers_terms(app_workspace):
     suggestions[0].click().run()
     assert not at.exception
     assert f"{term}とは何ですか？" in texts(at.chat_message[-2])
-    assert _assistant(at).expander, "the suggested term is answered with citations"
+    assert sources(_assistant(at)), "the suggested term is answered with citations"
 
 
 def test_a_refusal_links_the_sections_holding_the_question_words(app_workspace):
     at = _ask(app_test().run(), "EventBridgeの料金は1イベントあたりいくら？")  # a fact the glossary lacks
     reply = _assistant(at)
     answer = at.session_state["chat"][-1]["answer"]
-    assert not answer.found and answer.nearest and not reply.expander
+    assert not answer.found and answer.nearest and not sources(reply)
     buttons = [b for b in reply.button if b.key.startswith("near-")]
     assert [b.label for b in buttons] == [app.md_escape(f"{n.term} › {n.section}") for n in answer.nearest]
     first = answer.nearest[0]
@@ -111,8 +113,7 @@ def test_hostile_question_is_shown_as_literal_text(app_workspace):
 def test_citation_opens_the_glossary_at_its_section(app_workspace):
     at = _ask(app_test().run(), "過学習の検出方法は？")
     reply = _assistant(at)
-    label = reply.expander[0].label
-    term, section = re.match(r"［1］ (.+) › (.+?)　スコア", label).groups()
+    term, section = re.fullmatch(r"［1］ (.+) › (.+?)（[^（]+）", sources(reply)[0]).groups()
     reply.button(key=next(b.key for b in reply.button if b.key.startswith("cite-"))).click().run()
     assert not at.exception
     assert at.title[0].value == "用語集"
@@ -144,7 +145,8 @@ def test_a_long_chat_draws_only_the_latest_turns_in_full(app_workspace):
     assert len(at.session_state["chat"]) == 2 * len(questions)
     assert [m.name for m in at.chat_message] == ["user", "assistant"] * RECENT_TURNS
     latest = at.session_state["chat"][-1]["answer"]
-    assert FULL_TURNS == 1 and len([e for e in at.expander if e.label.startswith("［")]) == len(latest.citations)
+    assert FULL_TURNS == 1 and len(sources(at.chat_message[-1])) == len(latest.citations)
+    assert sum(c.value.startswith("出典（") for c in at.caption) == 1, "sources as a caption under the latest only"
     assert len([b for b in at.button if b.key.startswith("cite-")]) == len(latest.citations)
     shown = "\n".join(m.markdown[0].value for m in at.chat_message[-4:-2] if m.markdown)
     assert app.md_escape(questions[-2]) in shown and "aws\\_ml\\_glossary" in shown  # the turn before, as text
@@ -158,12 +160,12 @@ def test_a_long_chat_draws_only_the_latest_turns_in_full(app_workspace):
 def test_a_follow_up_is_about_the_term_of_the_conversation(app_workspace):
     at = _ask(app_test().run(), "SageMaker Debugger とは何ですか？")
     at = _ask(at, "その利点は？")
-    labels = [e.label for e in _assistant(at).expander]
+    labels = sources(_assistant(at))
     assert labels and labels[0].startswith("［1］ Amazon SageMaker Debugger › 利点"), labels
 
 
 def test_a_comparison_answers_both_sides_each_cited(app_workspace):
     at = _ask(app_test().run(), "Debugger と TensorBoard の違いは？")
-    labels = [e.label for e in _assistant(at).expander]
+    labels = sources(_assistant(at))
     assert any("Amazon SageMaker Debugger ›" in label for label in labels), labels
     assert any("TensorBoard ›" in label for label in labels), labels

@@ -17,6 +17,7 @@ from tests.e2e.workspace import (  # noqa: F401 — fixtures
     glossary_file,
     open_page,
     sidebar_text,
+    sources,
     texts,
     write_workspace,
 )
@@ -69,7 +70,7 @@ def test_edit_rebuild_and_the_new_text_is_answered(app_workspace):
     at.chat_input(key="chat_input").set_value("量子焼きなまし正則化とは？").run()
     reply = [m for m in at.chat_message if m.name == "assistant"][-1]
     assert any("量子焼きなまし正則化" in t for t in texts(reply)), texts(reply)
-    assert reply.expander[0].label.startswith("［1］ 過学習（overfitting） › 防止策と対策")
+    assert sources(reply)[0].startswith("［1］ 過学習（overfitting） › 防止策と対策")
 
 
 def test_index_rebuilt_outside_the_app_is_picked_up(app_workspace):
@@ -141,7 +142,7 @@ def test_glossary_broken_while_serving_keeps_the_old_index(app_workspace):
     errors = [e.value for e in at.sidebar.error]
     assert any("再構築できませんでした" in e for e in errors), errors
     at.chat_input(key="chat_input").set_value("過学習とは？").run()  # the previous index still answers
-    assert [m for m in at.chat_message if m.name == "assistant"][-1].expander
+    assert sources([m for m in at.chat_message if m.name == "assistant"][-1])
 
 
 def test_hostile_text_never_reaches_html(app_workspace):
@@ -174,4 +175,4 @@ def test_a_restart_with_a_broken_glossary_still_answers_from_the_last_build(app_
     assert f"aws\\_ml\\_glossary\\.ja\\.md\\:{line}\\:" in side, side
     at.chat_input(key="chat_input").set_value("過学習とは？").run()
     assert not at.exception
-    assert [m for m in at.chat_message if m.name == "assistant"][-1].expander
+    assert sources([m for m in at.chat_message if m.name == "assistant"][-1])

@@ -6,6 +6,7 @@ the project's own folder, named by absolute path. Nothing here touches the proje
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -158,6 +159,15 @@ def app_workspace(tmp_path, built_app_workspace, monkeypatch) -> Path:
 def texts(block) -> list[str]:
     """Every Markdown / caption body under ``block`` (an AppTest or one of its blocks)."""
     return [m.value for m in block.markdown] + [c.value for c in block.caption]
+
+
+def sources(block) -> list[str]:
+    """The citation lines under a chat answer, unescaped (``［1］ term › section（file:line）``);
+    empty when the answer cites nothing (a refusal)."""
+    captions = [c.value for c in block.caption if c.value.startswith("出典（")]
+    if not captions:
+        return []
+    return [re.sub(r"\\(.)", r"\1", line) for line in captions[0].split("  \n")[1:]]
 
 
 def open_page(at, key: str):
