@@ -36,9 +36,15 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 # Figures a question only *states* (「月に100回」, "AUC 0.99", 「GPU 使用率 30%」) ask for nothing:
 # learners quote their own numbers to describe a situation the glossary may well cover.
 # 何 before a counter asks "how many" (何本, 何年, 何エポック, 何ステップ: in the question sets 22
-# out-of-scope questions against none in scope), unless か follows (「GPU何台かで」 is "several").
-_QUANTITY = re.compile(r"いくら|いくつ|どれ[くぐ]らい|どの[くぐ]らい|最小|何(円|ドル|個|回|件|秒|分|時間|日|kb|mb|gb|%|パーセント|種類まで)|上限|最大|制限|クォータ"
-                       r"|何(?:[\u30a0-\u30ff]+|本|枚|台|人|倍|年|か月|ヶ月|カ月|週|行|文字|世代|桁)(?!か)"
+# out-of-scope questions against none in scope). The same words ask nothing when the sentence goes
+# on: か then more text is "a few" (「GPU何台かで」「いくつか挙げて」, but 「上限はいくつか。」 asks),
+# も / でも is "any number of" (「何回でも同じように回せる」); 最小 / 最大 before 限, 化 or に
+# (「コードは最小限に」「運用負荷を最小化」) is a goal an exam stem sets, not a figure it asks for.
+_SOME = r"(?!か[^\s。．？?！!」』）)]|も|でも)"
+_QUANTITY = re.compile(r"いくら|いくつ" + _SOME + r"|どれ[くぐ]らい|どの[くぐ]らい|最[小大](?![限化に])"
+                       r"|何(?:円|ドル|個|回|件|秒|分|時間|日|kb|mb|gb|%|パーセント|種類まで)" + _SOME +
+                       r"|上限|制限|クォータ"
+                       r"|何(?:[\u30a0-\u30ff]++|本|枚|台|人|倍|年|か月|ヶ月|カ月|週|行|文字|世代|桁)" + _SOME +
                        r"|how (much|many|long|large|big)|maximum|minimum|limit|quota", re.I)
 
 # The evidence rules' reasons for "it names something the glossary only mentions in passing".

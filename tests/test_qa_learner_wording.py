@@ -91,6 +91,23 @@ def test_what_and_a_counter_ask_how_many(text, asks):
     assert bool(_QUANTITY.search(text)) is asks
 
 
+@pytest.mark.parametrize("text, asks", [
+    ("Debuggerの活用シーンをいくつか挙げてください", False),  # いくつか + more: "a few"
+    ("ステップ数の上限はいくつか。", True),  # いくつか at the end of the sentence asks
+    ("ルールは最大いくつまで作れる？", True),
+    ("何回でも同じように回せる機能は？", False),  # でも / も: "any number of times"
+    ("学習率だけ変えて何回も実行したい", False),
+    ("何ステップも続くパイプライン", False),  # the katakana run does not stop short of も
+    ("リトライは何回？", True),
+    ("追加のコードは最小限にしたい。どのサービスを使うべきか？", False),  # a goal the stem sets
+    ("運用負荷を最小化するには？", False),
+    ("モニタリングスケジュールの最小間隔は？", True),
+    ("1イベントの最大サイズは？", True),
+])
+def test_several_any_number_and_a_goal_ask_no_quantity(text, asks):
+    assert bool(_QUANTITY.search(text)) is asks
+
+
 # ------------------------------------------------------------------ through the answerer
 
 @pytest.mark.parametrize("question, term, section", [
