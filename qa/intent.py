@@ -81,6 +81,20 @@ _PRIORS: dict[str, dict[str, float]] = {
 _SPECIFIC = ("usecase", "benefit", "feature", "component", "method", "integration", "concept")
 
 
+# Wording that asks which service, feature or tool to choose (an exam stem's 「どのサービスを使うべき
+# ですか」, "Which AWS service should the team use?"). Its other words describe the need (機能,
+# 検出したい, 自動化したい), not the kind of section that answers: the answer is whichever term's
+# section says it meets that need.
+_CHOOSE = re.compile(r"使うべき|べき(サービス|機能|ツール)|最適な|適切な|どのサービス|どの機能|どのツール|どのaws"
+                     r"|どれを使|(何|なに)を使|which (aws )?(service|feature|tool|option)s?\b"
+                     r"|what (aws )?(service|feature|tool)s? (should|would|could|can|is|are|to)\b")
+
+
+def asks_to_choose(folded: str) -> bool:
+    """Whether the question asks which service, feature or tool to use."""
+    return bool(_CHOOSE.search(folded))
+
+
 def intent_words(folded: str) -> list[str]:
     """The stretches of a question that say which *kind* of answer is wanted (場面, 対処法,
     symptoms, main features): wording of the question, not a topic it is about."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from indexer.text import match_form
 
 from .aliases import AliasTable, Mention
-from .intent import detect_intents, intent_words
+from .intent import asks_to_choose, detect_intents, intent_words
 from .keyword import KeywordIndex, term_tag
 from .tokenize import GENERIC, STOPWORDS, Token, Tokenizer
 from .variants import Variants
@@ -52,6 +52,9 @@ class QueryAnalysis:
     # a bullet says nothing about whether that bullet answers "Debuggerの利点は？".
     focus_terms: list[str] = field(default_factory=list)
     repairs: list[tuple[str, str]] = field(default_factory=list)  # (as typed, as searched): TensorBorad → TensorBoard
+    # It asks which service or feature to use and names no glossary term: the wording of the need
+    # says nothing about the kind of section wanted (see intent.asks_to_choose).
+    chooses: bool = False
 
     @property
     def unknown_names(self) -> list[str]:
@@ -182,10 +185,10 @@ def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: Keywo
     concepts = _Concepts(keyword)
     _alias_concepts(norm, mentions, tokenizer, aliases, concepts)
     _word_concepts(norm, mentions, tokenizer, concepts)
+    terms = list(dict.fromkeys(m.term for m in mentions if m.term))
     return QueryAnalysis(
-        text=text, folded=folded, mentions=mentions,
-        terms=list(dict.fromkeys(m.term for m in mentions if m.term)),
-        intents=detect_intents(folded), tokens=tokens,
+        text=text, folded=folded, mentions=mentions, terms=terms,
+        intents=detect_intents(folded), tokens=tokens, chooses=not terms and asks_to_choose(folded),
         query_terms=_query_terms(tokens, mentions, tokenizer), concepts=concepts.found,
         focus_terms=_focus_terms(norm, tokens, mentions, tokenizer), repairs=repairs,
     )

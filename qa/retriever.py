@@ -207,7 +207,7 @@ class Retriever:
                 named = set(query.terms)
                 if named:
                     r.scores += p.term_bonus * self.term_hits(named)
-                if query.intents:
+                if query.intents and not query.chooses:
                     r.scores += p.intent_bonus * self.intent_priors(query.intents)
                 r.scores += p.heading_bonus * self.heading_hits(query)
                 if named and "definition" not in query.intents and any(c.known for c in query.concepts):

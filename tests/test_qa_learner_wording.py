@@ -7,6 +7,7 @@ import pytest
 
 from qa import build_answerer
 from qa.calibrate import _QUANTITY
+from qa.intent import asks_to_choose
 from qa.romaji import is_romaji_word, to_kana
 from qa.tokenize import get_tokenizer
 from qa.variants import loose
@@ -106,6 +107,35 @@ def test_what_and_a_counter_ask_how_many(text, asks):
 ])
 def test_several_any_number_and_a_goal_ask_no_quantity(text, asks):
     assert bool(_QUANTITY.search(text)) is asks
+
+
+
+@pytest.mark.parametrize("text, chooses", [
+    ("監査に耐える再現可能なワークフローにしたい。どのサービスを使うべきですか？", True),
+    ("which aws service should the team use to detect vanishing gradients?", True),
+    ("what service should i pick for scheduled retraining?", True),
+    ("ジョブを止めたい。最適なaws機能は？", True),
+    ("sagemaker debuggerの主な機能は？", False),
+    ("what is eventbridge?", False),
+])
+def test_a_question_asking_which_service_to_use_is_recognised(text, chooses):
+    assert asks_to_choose(text) is chooses
+
+
+def test_choosing_among_terms_takes_no_intent_prior_naming_one_keeps_it(answerer):
+    """「使うべき機能は」 describes a need: the feature intent it carries must not lift 主要機能
+    sections over the section that meets the need. With a term named, the kind of section counts."""
+    from dataclasses import replace
+
+    retriever = answerer.retriever
+    query = retriever.analyze("学習中に勾配消失が起きたら自動で検出して止めたい。使うべきAWSの機能は？")
+    assert query.chooses and query.intents, (query.chooses, query.intents)
+    with_intents = retriever.retrieve(query, "hybrid").scores
+    without = retriever.retrieve(replace(query, intents=[]), "hybrid").scores
+    assert (with_intents == without).all()
+    named = retriever.analyze("TensorBoardのどの機能を使うべき？")
+    assert not named.chooses and "feature" in named.intents
+    assert (retriever.retrieve(named, "hybrid").scores != retriever.retrieve(replace(named, intents=[]), "hybrid").scores).any()
 
 
 # ------------------------------------------------------------------ through the answerer
