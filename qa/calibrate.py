@@ -250,9 +250,16 @@ def answers(model: "Calibrated", feats: dict[str, float], rules_found: bool, rul
     if model.relation_coef is not None and rel is None and model.fallback is not None:
         model = model.fallback  # its own operating point too
     p = model.probability(feats, rel)
-    if rules_reason in KEPT_REFUSALS:
+    if rules_reason in KEPT_REFUSALS or knows_nothing_asked(feats):
         return False, p
     return bool(p >= model.threshold or kept_rule(feats, rules_found, rules_reason)), p
+
+
+def knows_nothing_asked(feats: dict[str, float]) -> bool:
+    """It names no glossary term and uses no content word the glossary has (「阪神今年優勝する思う？」,
+    "SQL の JOIN の種類"): there is nothing in the glossary to answer from, whatever the question's
+    vector is near. A refusal the model does not overturn."""
+    return not feats.get("names_term") and not feats.get("known_share")
 
 
 def kept_rule(feats: dict[str, float], rules_found: bool, rules_reason: str) -> bool:

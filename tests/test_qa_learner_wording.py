@@ -138,6 +138,23 @@ def test_choosing_among_terms_takes_no_intent_prior_naming_one_keeps_it(answerer
     assert (retriever.retrieve(named, "hybrid").scores != retriever.retrieve(replace(named, intents=[]), "hybrid").scores).any()
 
 
+
+def test_a_question_with_nothing_the_glossary_uses_is_refused_whatever_the_model_says(answerer):
+    """No glossary term named, no content word the glossary has: refused even by a model that would
+    answer everything (threshold below any probability); one known word leaves the model to decide."""
+    from dataclasses import replace
+
+    from qa.calibrate import answers
+
+    always = replace(answerer.calibrated["hybrid"].fallback or answerer.calibrated["hybrid"], threshold=-1.0,
+                     fallback=None, relation_coef=None)
+    nothing = {"names_term": 0.0, "known_share": 0.0, "n_concepts": 3.0, "coverage": 0.0}
+    assert answers(always, nothing, True, "coverage")[0] is False
+    assert answers(always, {**nothing, "known_share": 0.34}, True, "coverage")[0] is True
+    assert answers(always, {**nothing, "names_term": 1.0}, True, "names-term")[0] is True
+    assert not answerer.ask("阪神今年優勝する思う？").found
+
+
 # ------------------------------------------------------------------ through the answerer
 
 @pytest.mark.parametrize("question, term, section", [
