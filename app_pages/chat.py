@@ -6,8 +6,9 @@ frame (navigation, sidebar, index status); only the latest answer has buttons (o
 source in the glossary), the two turns before it are messages of one Markdown text each, and older
 turns one text inside a collapsed expander. An answer is a handful of elements whatever its number
 of citations (its quotes highlighted in the answer itself, its sources one caption): the browser
-redraws the chat's elements on every rerun, and an expander, columns and a button per citation
-cost 13–20 % more browser CPU per question in the 20-session load test (seven interleaved runs).
+redraws the chat's elements on every rerun, and this takes 13–20 % less browser CPU per question
+than an expander, columns and a button per citation did (20-session load test, seven interleaved
+runs).
 Each text is made once per message and kept with it: a rerun costs the same at the 60th question
 as at the first (bench/bench_load.py measures both)."""
 from __future__ import annotations
