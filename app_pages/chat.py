@@ -8,9 +8,8 @@ turns one text inside a collapsed expander. An answer is a handful of elements w
 of citations (its quotes highlighted in the answer itself, its sources one caption): the browser
 redraws the chat's elements on every rerun, and this takes 13–20 % less browser CPU per question
 than an expander, columns and a button per citation did (20-session load test, seven interleaved
-runs).
-Each text is made once per message and kept with it: a rerun costs the same at the 60th question
-as at the first (bench/bench_load.py measures both)."""
+runs). Each text is made once per message and kept with it: a rerun costs the same at the 60th
+question as at the first (bench/bench_load.py measures both)."""
 from __future__ import annotations
 
 import time
