@@ -152,8 +152,9 @@ class Answerer:
         query = self.retriever.analyze(shape.stem)
         carried = None
         # A follow-up: no term of its own and short or pointing back (「その利点は？」), or pointing
-        # back while naming another term (「それを EventBridge から起動できる？」: both are meant).
-        if history and not query.unknown_names and (
+        # back while naming another term (「それを EventBridge から起動できる？」: both are meant);
+        # never one that says it changes the subject (「ところで強化学習って何？」).
+        if history and not query.unknown_names and not shape.new_topic and (
                 (not query.terms and (shape.refers_back or len(shape.stem) <= SHORT_FOLLOWUP))
                 or (query.terms and shape.refers_back and not shape.opener_only)):
             carried = self.carried_term(history)

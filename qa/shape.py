@@ -35,6 +35,10 @@ _ANAPHORA = re.compile(r"^(その|それ|これ|あれ|この|あの|そいつ|�
 # Only an opener (「じゃあ」「では」), no pronoun: a question naming a term of its own after it
 # changes the subject (「じゃあ TensorBoard は？」) rather than pointing back.
 _OPENER_ONLY = re.compile(r"^(じゃあ|じゃ|では|なら|(and|so)\b)[、,\s]*", re.I)
+# Wording that changes the subject (「ところで」「話変わるけど」"by the way"): what follows is a new
+# question, not a follow-up, however short, unless it also points back (「ところで、それの…」).
+_NEW_TOPIC = re.compile(r"ところで|話(は|が)?変わ|別件|それとは別に|関係ない(けど|んだけど|ですが)|話題を変え"
+                        r"|\b(by the way|btw|on another note|unrelated question|different question)\b", re.I)
 
 
 @dataclass
@@ -46,6 +50,7 @@ class Shape:
     comparison: bool = False  # the wording compares ("違い", "vs", "どっち")
     refers_back: bool = False  # the wording points at something said before (その, それ, it)
     opener_only: bool = False  # it only opens with じゃあ/では: a named term then changes the subject
+    new_topic: bool = False  # it says it changes the subject (ところで, by the way) and points nowhere back
     sentences: int = 1
 
     @property
@@ -85,9 +90,10 @@ def parse(text: str) -> Shape:
     asking = [s for s in sents if _ASKS.search(s)]
     question = asking[-1] if asking else sents[-1]
     constraint = next((s for s in sents if s != question and _CONSTRAINT.search(s)), "")
+    refers_back = len(sents) <= 2 and bool(_ANAPHORA.search(question))
     return Shape(stem=stem, question=question, constraint=constraint, choices=choices,
-                 comparison=bool(_COMPARE.search(stem)),
-                 refers_back=len(sents) <= 2 and bool(_ANAPHORA.search(question)),
+                 comparison=bool(_COMPARE.search(stem)), refers_back=refers_back,
+                 new_topic=not refers_back and bool(_NEW_TOPIC.search(stem)),
                  opener_only=bool(_OPENER_ONLY.match(question)) and not _ANAPHORA.search(_OPENER_ONLY.sub("", question, 1)),
                  sentences=len(sents))
 

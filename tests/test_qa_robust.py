@@ -154,6 +154,20 @@ def test_a_follow_up_naming_its_own_term_ignores_the_conversation(answerer):
     assert answer.citations[0].term == TB
 
 
+def test_a_follow_up_that_changes_the_subject_carries_no_term(answerer):
+    """「ところで」「話変わるけど」"by the way" open a new question: nothing is carried from the chat,
+    unless the question also points back (「ところで、それの利点は？」)."""
+    from qa.shape import parse
+
+    history = ["SageMaker Debuggerって何？"]
+    assert parse("話変わるけど強化学習って何？").new_topic and parse("By the way, what is a GAN?").new_topic
+    assert not parse("ところで、それの利点は？").new_topic and not parse("その利点は？").new_topic
+    assert answerer.prepare("ところで株価の見通しは？", history).carried is None
+    assert answerer.prepare("株価の見通しは？", history).carried == DBG  # short: read as a follow-up
+    back = answerer.ask("ところで、それの利点は？", history=history)
+    assert back.found and back.citations[0].term == DBG
+
+
 def test_comparison_answers_both_sides_each_cited(answerer):
     answer = answerer.ask("DebuggerとTensorBoardの違いは？")
     terms = {c.term for c in answer.citations}
