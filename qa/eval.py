@@ -21,10 +21,10 @@ Reported per split: train (used for tuning), test (held out while tuning) and bl
     python -m qa.eval --fit         # refit qa/abstain_model.json on the fitting sets (OOF threshold)
 
 Sets: qa/eval_questions.yaml (train/test, "set A"-like), qa/eval_blind.yaml, the fitting sets
-(``FIT_ON``: qa/eval/dev.yaml, the style-diverse development set, and the second to twentieth
+(``FIT_ON``: qa/eval/dev.yaml, the style-diverse development set, and the second to twenty-third
 blind sets once they had been evaluated; their figures are always out-of-fold, k-fold grouped by
 gold sections so paraphrases of one item never straddle folds) and the blind sets scored with the
-shipped model only (qa/eval/blind.yaml and the newest, blind21.yaml and blind22.yaml). Every table
+shipped model only (qa/eval/blind.yaml and the newest, blind24.yaml to blind26.yaml). Every table
 is per style and per retriever.
 """
 from __future__ import annotations
