@@ -4,12 +4,13 @@ at their section; abstention with suggested terms; the conversation survives pag
 Capacity: the conversation is an ``st.fragment``, so a question reruns only the chat, not the
 frame (navigation, sidebar, index status); only the latest answer has buttons (one row: open each
 source in the glossary), the two turns before it are messages of one Markdown text each, and older
-turns one text inside a collapsed expander. An answer is a handful of elements whatever its number
-of citations (its quotes highlighted in the answer itself, its sources one caption): the browser
-redraws the chat's elements on every rerun, and this takes 13–20 % less browser CPU per question
-than an expander, columns and a button per citation did (20-session load test, seven interleaved
-runs). Each text is made once per message and kept with it: a rerun costs the same at the 60th
-question as at the first (bench/bench_load.py measures both)."""
+turns one text inside a collapsed expander, sent to the browser only while it is open. An answer is
+a handful of elements whatever its number of citations (its quotes highlighted in the answer
+itself, its sources one caption): the browser redraws the chat's elements on every rerun, and this
+takes 13–20 % less browser CPU per question than an expander, columns and a button per citation
+did (20-session load test, seven interleaved runs). Each text is made once per message and kept
+with it: a rerun costs the same at the 60th question as at the first (bench/bench_load.py measures
+both)."""
 from __future__ import annotations
 
 import time
@@ -134,19 +135,33 @@ def turn_markdown(msg: dict, label: bool = True) -> str:
     return msg["md"]
 
 
+def remember_older() -> None:
+    st.session_state["chat-older-open"] = bool(st.session_state.get("chat-older"))
+
+
+def older_markdown(history: list[dict], split: int) -> str:
+    """The turns before ``split`` as one text, kept until the conversation moves on."""
+    cached = st.session_state.get("chat_older_md")
+    if not cached or cached[0] != split or cached[1] is not history[split - 1]:
+        text = "\n\n---\n\n".join(turn_markdown(m) for m in history[:split])
+        cached = (split, history[split - 1], text)
+        st.session_state["chat_older_md"] = cached
+    return cached[2]
+
+
 def render_history(history: list[dict], recent_turns: int = RECENT_TURNS, full_turns: int = FULL_TURNS) -> None:
     """Older turns as one text in a collapsed expander; the latest ``recent_turns`` as messages,
     the last ``full_turns`` of them with their citation widgets."""
     split = max(0, len(history) - 2 * recent_turns)
     if split:
-        cached = st.session_state.get("chat_older_md")
-        if not cached or cached[0] != split or cached[1] is not history[split - 1]:
-            text = "\n\n---\n\n".join(turn_markdown(m) for m in history[:split])
-            cached = (split, history[split - 1], text)
-            st.session_state["chat_older_md"] = cached
-        with st.expander(f"以前の会話（{sum(m['role'] == 'user' for m in history[:split])} 問）",
-                         icon=":material/history:"):
-            st.markdown(cached[2])
+        # Tracked (on_change) so that its text is only made and sent while it is open: a closed
+        # expander's content is otherwise sent, and drawn by the browser, on every question. Its
+        # label counts the turns, so it is a new widget when that changes: it opens as it was left.
+        older = st.expander(f"以前の会話（{sum(m['role'] == 'user' for m in history[:split])} 問）",
+                            icon=":material/history:", key="chat-older", on_change=remember_older,
+                            expanded=st.session_state.get("chat-older-open", False))
+        if older.open:
+            older.markdown(older_markdown(history, split))
     full_from = len(history) - 2 * full_turns
     for i, msg in enumerate(history[split:], start=split):
         render_message(msg, full=i >= full_from)

@@ -11,8 +11,8 @@ seconds per question (from /proc: the server's user+system time over the run / q
 answered), the server's own time per answer as the app shows it (``in_app``), the Chromium processes'
 CPU per question and how busy the machine's cores were (server + browser), server RSS (peak of
 samples), errors. ``--long-chat N`` then has one session ask N
-questions back to back and prints server CPU per question for the first and last ten (flat means
-a long chat costs no more per question than a short one).
+questions back to back and prints the server's and the browser's CPU per question for the first
+and last ten (flat means a long chat costs no more per question than a short one).
 
 Not a test: the figures depend on the machine and on what else runs on it.
 """
@@ -187,7 +187,8 @@ async def run(args, server) -> dict:
 
 
 async def long_chat(browser, server, n: int) -> dict:
-    """One session, n questions back to back: server CPU per question, first ten vs last ten."""
+    """One session, n questions back to back: server and browser CPU per question, first ten vs
+    last ten (the browser redraws the chat on every question: flat means past turns cost nothing)."""
     from tests.e2e.test_browser import CHAT_INPUT
 
     pid = server.proc.pid
@@ -195,15 +196,21 @@ async def long_chat(browser, server, n: int) -> dict:
     page = await context.new_page()
     await page.goto(server.url)
     await page.locator(CHAT_INPUT).wait_for(timeout=180_000)
-    per_q, lat = [], []
+    per_q, per_b, lat, seen = [], [], [], {}
     for i in range(n):
         c0 = cpu_seconds(pid)
+        browser_cpu(seen)
+        b0 = sum(seen.values())
         lat.append(await ask(page, QUESTIONS[i % len(QUESTIONS)], 120_000))
         await asyncio.sleep(0.5)  # let the rerun's tail (rendering after the answer) finish
         per_q.append(cpu_seconds(pid) - c0)
+        browser_cpu(seen)
+        per_b.append(sum(seen.values()) - b0)
     await context.close()
     return {"questions": n, "cpu_first10_s": round(statistics.mean(per_q[:10]), 3),
             "cpu_last10_s": round(statistics.mean(per_q[-10:]), 3),
+            "browser_cpu_first10_s": round(statistics.mean(per_b[:10]), 3),
+            "browser_cpu_last10_s": round(statistics.mean(per_b[-10:]), 3),
             "latency_first10_s": round(statistics.mean(lat[:10]), 2), "latency_last10_s": round(statistics.mean(lat[-10:]), 2)}
 
 

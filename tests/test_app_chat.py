@@ -152,9 +152,17 @@ def test_a_long_chat_draws_only_the_latest_turns_in_full(app_workspace):
     assert app.md_escape(questions[-2]) in shown and "aws\\_ml\\_glossary" in shown  # the turn before, as text
     older = next(e for e in at.expander if e.label.startswith("以前の会話"))
     assert "2 問" in older.label
+    assert not texts(older), "a closed expander's text is not even sent"
+    at.session_state["chat-older"] = True  # what opening it in the browser does
+    at.session_state["chat-older-open"] = True  # (AppTest sets the state, it calls no callback)
+    at.run()
+    older = next(e for e in at.expander if e.label.startswith("以前の会話"))
     text = "\n".join(texts(older))
     assert all(app.md_escape(q) in text for q in questions[:2])
     assert "aws\\_ml\\_glossary\\.ja\\.md" in text  # sources are kept too
+    _ask(at, "過学習を防ぐ方法は？")  # once opened, it stays open as the conversation goes on
+    older = next(e for e in at.expander if e.label.startswith("以前の会話"))
+    assert "3 問" in older.label and app.md_escape(questions[2]) in "\n".join(texts(older))
 
 
 def test_a_follow_up_is_about_the_term_of_the_conversation(app_workspace):

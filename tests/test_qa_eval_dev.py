@@ -14,8 +14,8 @@ from qa.eval import DEV_QUESTIONS, check_gold, format_table, load_questions, rep
 # style → (hit@3, answer quotes gold, in-scope answered) for in-scope styles; rejected for the others.
 # Until stop 13 these were dev's own out-of-fold figures (models fitted on ~510 questions); since the
 # shipped model is fitted on six times that, they are dev's styles out-of-fold within all the fitting
-# sets (dev + blind2–23, with the relation vectors), each less two questions; a floor the figures
-# still clear is never lowered.
+# sets (dev + blind2–27 since stop 16, with the relation vectors), each less two questions; a floor
+# the figures still clear is never lowered.
 IN_SCOPE_FLOORS = {
     "scenario": (0.91, 0.64, 0.71),
     "typo": (0.95, 0.93, 0.95),
@@ -99,16 +99,15 @@ def test_the_shipped_model_is_a_small_readable_file(resources):
     assert all(m.relation_coef is None for m in load_models(embedding="another-model/768").values())
 
 
-# The shipped model is fitted on the development set and the second to twenty-third blind sets
-# together (qa.eval.FIT_ON). Out-of-fold on those 3,984 questions it reached hit@3 .975 / quotes gold
-# .825 / answered .877 / refused .873 (.875 with the refusal of questions using nothing the glossary
-# has); the twenty-fourth to twenty-sixth blind sets, never fitted on, 1.000 / .920 / .950 / .840,
-# .990 / .910 / .930 / .920 and .970 / .900 / .940 / .960. Floors: those figures less about two questions.
-UNION_FLOORS = {"hit@3": 0.968, "answer_contains_gold": 0.817, "in_scope_answered": 0.869, "out_of_scope_rejected": 0.862}
+# The shipped model is fitted on the development set and the second to twenty-seventh blind sets
+# together (qa.eval.FIT_ON). Out-of-fold on those 4,584 questions it reached hit@3 .976 / quotes gold
+# .858 / answered .911 / refused .891 (stop 16: coverage alone no longer answers, and blind24–27 were
+# fitted on; on the 3,984 of dev + blind2–23, .975 / .851 / .908 / .881, against .975 / .825 / .877 /
+# .875 before); the twenty-eighth blind set, never fitted on, .940 / .830 / .930 / .820.
+# Floors: those figures less about two questions.
+UNION_FLOORS = {"hit@3": 0.969, "answer_contains_gold": 0.851, "in_scope_answered": 0.904, "out_of_scope_rejected": 0.884}
 NEWEST_BLIND_FLOORS = {
-    "blind24": {"hit@3": 0.98, "answer_contains_gold": 0.90, "in_scope_answered": 0.93, "out_of_scope_rejected": 0.80},
-    "blind25": {"hit@3": 0.97, "answer_contains_gold": 0.89, "in_scope_answered": 0.91, "out_of_scope_rejected": 0.88},
-    "blind26": {"hit@3": 0.95, "answer_contains_gold": 0.88, "in_scope_answered": 0.92, "out_of_scope_rejected": 0.92},
+    "blind28": {"hit@3": 0.92, "answer_contains_gold": 0.81, "in_scope_answered": 0.91, "out_of_scope_rejected": 0.78},
 }
 
 

@@ -179,6 +179,20 @@ def test_per_question_latency(tab):
     _shot(page, "04_out_of_scope.png")
 
 
+def test_older_turns_are_sent_when_opened_and_stay_open(tab):
+    """Five questions in: the first two are one collapsed expander whose text the server sends only
+    once it is opened; opened, it stays open as the conversation goes on."""
+    page = tab
+    older = page.locator("[data-testid='stExpander']", has_text="以前の会話")
+    sync_api.expect(older).to_have_count(1)
+    assert "過学習の検出方法は？" not in older.inner_text()
+    older.locator("summary").click()
+    sync_api.expect(older).to_contain_text("過学習の検出方法は？")
+    _ask(page, "早期停止とは？")
+    sync_api.expect(older).to_contain_text("（3 問）")
+    sync_api.expect(older).to_contain_text("TensorBoard の主な機能は？")
+
+
 def test_the_page_fetches_nothing_from_elsewhere(tab, server):
     """A classroom or office network may have no internet, and a learner's browser should not tell
     a third party which page it opened: every request (scripts, fonts, the favicon) goes to the app."""
