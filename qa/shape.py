@@ -90,7 +90,9 @@ def parse(text: str) -> Shape:
     asking = [s for s in sents if _ASKS.search(s)]
     question = asking[-1] if asking else sents[-1]
     constraint = next((s for s in sents if s != question and _CONSTRAINT.search(s)), "")
-    refers_back = len(sents) <= 2 and bool(_ANAPHORA.search(question))
+    # In a short text the pointer may sit in either sentence (「それってどんなときに使うの？具体的な
+    # 使い道は？」: the last one asks, the first points back).
+    refers_back = len(sents) <= 2 and any(_ANAPHORA.search(s) for s in sents)
     return Shape(stem=stem, question=question, constraint=constraint, choices=choices,
                  comparison=bool(_COMPARE.search(stem)), refers_back=refers_back,
                  new_topic=not refers_back and bool(_NEW_TOPIC.search(stem)),

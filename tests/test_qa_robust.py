@@ -149,6 +149,19 @@ def test_follow_up_is_about_the_term_of_the_conversation(answerer):
     assert answerer.ask("What are its benefits?", history=msgs).citations[0].term == EB
 
 
+def test_a_two_sentence_follow_up_points_back_from_either_sentence(answerer):
+    """The pointer may sit in the sentence that does not ask (「それってどんなときに使うの？具体的な
+    使い道は？」); three sentences or more are a story of their own, not a follow-up."""
+    from qa.shape import parse
+
+    assert parse("それってどんなときに使うの？具体的な使い道は？").refers_back
+    assert parse("What does it do? Give me the main use cases.").refers_back
+    assert not parse("具体的な使い道は？どんな場面で使う？").refers_back
+    assert not parse("それは分かりました。前職ではPyTorchでした。具体的な使い道は？").refers_back
+    history = ["Amazon SageMaker Pipelinesってなんですか？"]
+    assert answerer.prepare("それってどんなときに使うの？具体的な使い道は？", history).carried == PL
+
+
 def test_a_follow_up_naming_its_own_term_ignores_the_conversation(answerer):
     answer = answerer.ask("TensorBoardの利点は？", history=["SageMaker Debuggerって何？"])
     assert answer.citations[0].term == TB
