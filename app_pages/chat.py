@@ -20,8 +20,9 @@ import streamlit as st
 
 from app_shared import nav
 from app_shared.context import AppContext, load_context, problem_of
+from app_shared.answer_text import answer_markdown, sources_markdown, turn_markdown
 from app_shared.problems import render_problem
-from app_shared.text import format_seconds, md_escape, md_highlight
+from app_shared.text import format_seconds, md_escape
 from indexer.errors import KnowledgeError
 
 if TYPE_CHECKING:  # qa itself is imported when the answerer is first built, after the page is drawn
@@ -41,31 +42,6 @@ EXAMPLE_QUESTIONS = (
 
 def ask_pending(question: str) -> None:
     st.session_state["pending_question"] = question
-
-
-def answer_markdown(answer: Answer) -> str:
-    """The answer laid out from its parts (never from its text): intro quotes as one paragraph,
-    other sections as a bold ``term › section:`` line over their bullets; everything escaped, the
-    question's words highlighted in each quote."""
-    from qa import answer_parts
-
-    def quote(n: int, text: str) -> str:
-        return f"{md_highlight(text, answer.citations[n - 1].matched)} \\[{n}\\]"
-
-    lines = []
-    for part in answer_parts(answer.citations):
-        if part.is_intro:
-            lines.append(" ".join(quote(n, text) for n, text in part.quotes))
-        else:
-            lines.append(f"**{md_escape(f'{part.term} › {part.section}:')}**")
-            lines += [f"・{quote(n, text)}" for n, text in part.quotes]
-    return "  \n".join(lines)
-
-
-def sources_markdown(answer: Answer) -> str:
-    """Where each quote comes from: ``［n］ term › section（file:line）``, one per line."""
-    return "  \n".join(md_escape(f"［{i}］ {c.term} › {c.section}（{c.source}）")
-                       for i, c in enumerate(answer.citations, start=1))
 
 
 def render_citations(answer: Answer, mid: int) -> None:
@@ -121,18 +97,6 @@ def render_message(msg: dict, full: bool = True) -> None:
             render_answer(msg)
         else:
             st.markdown(turn_markdown(msg, label=False))
-
-
-def turn_markdown(msg: dict, label: bool = True) -> str:
-    """A past message as one escaped Markdown text (answer and its sources), made once and kept."""
-    if msg["role"] == "user":
-        text = md_escape(msg["text"])
-        return f"**質問：** {text}" if label else text
-    if "md" not in msg:
-        answer: Answer = msg["answer"]
-        body = answer_markdown(answer) if answer.found else md_escape(answer.message or "")
-        msg["md"] = body + ("  \n" + sources_markdown(answer) if answer.citations else "")
-    return msg["md"]
 
 
 def remember_older() -> None:
