@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from app_shared import nav
-from app_shared.context import AppContext, load_context, problem_of
 from app_shared.answer_text import answer_markdown, sources_markdown, turn_markdown
+from app_shared.context import AppContext, load_context, problem_of
 from app_shared.problems import render_problem
 from app_shared.text import format_seconds, md_escape
 from indexer.errors import KnowledgeError
@@ -100,6 +100,7 @@ def render_message(msg: dict, full: bool = True) -> None:
 
 
 def remember_older() -> None:
+    """Keep the older turns' expander open or closed across the label changes that remake it."""
     st.session_state["chat-older-open"] = bool(st.session_state.get("chat-older"))
 
 
