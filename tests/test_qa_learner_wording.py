@@ -109,7 +109,6 @@ def test_several_any_number_and_a_goal_ask_no_quantity(text, asks):
     assert bool(_QUANTITY.search(text)) is asks
 
 
-
 @pytest.mark.parametrize("text, chooses", [
     ("監査に耐える再現可能なワークフローにしたい。どのサービスを使うべきですか？", True),
     ("which aws service should the team use to detect vanishing gradients?", True),
@@ -136,7 +135,6 @@ def test_choosing_among_terms_takes_no_intent_prior_naming_one_keeps_it(answerer
     named = retriever.analyze("TensorBoardのどの機能を使うべき？")
     assert not named.chooses and "feature" in named.intents
     assert (retriever.retrieve(named, "hybrid").scores != retriever.retrieve(replace(named, intents=[]), "hybrid").scores).any()
-
 
 
 def test_a_question_with_nothing_the_glossary_uses_is_refused_whatever_the_model_says(answerer):
