@@ -12,7 +12,9 @@ answered), the server's own time per answer as the app shows it (``in_app``), th
 CPU per question and how busy the machine's cores were (server + browser), server RSS (peak of
 samples), errors. ``--long-chat N`` then has one session ask N
 questions back to back and prints the server's and the browser's CPU per question for the first
-and last ten (flat means a long chat costs no more per question than a short one).
+and last ten (flat means a long chat costs no more per question than a short one), and the page's
+main-thread seconds per question by kind (all tasks, JavaScript, layout, style recalculation, from
+Chrome DevTools' Performance metrics): what the browser's share of the load is made of.
 
 Not a test: the figures depend on the machine and on what else runs on it.
 """
@@ -186,9 +188,19 @@ async def run(args, server) -> dict:
     return out
 
 
+MAIN_THREAD = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+
+
+async def main_thread_seconds(cdp) -> dict[str, float]:
+    """The page's main-thread time so far, by kind (Chrome DevTools' Performance domain)."""
+    metrics = (await cdp.send("Performance.getMetrics"))["metrics"]
+    return {m["name"]: float(m["value"]) for m in metrics if m["name"] in MAIN_THREAD}
+
+
 async def long_chat(browser, server, n: int) -> dict:
     """One session, n questions back to back: server and browser CPU per question, first ten vs
-    last ten (the browser redraws the chat on every question: flat means past turns cost nothing)."""
+    last ten (the browser redraws the chat on every question: flat means past turns cost nothing),
+    and where the page's main thread spends its time per question (JavaScript, layout, style)."""
     from tests.e2e.test_browser import CHAT_INPUT
 
     pid = server.proc.pid
@@ -196,6 +208,9 @@ async def long_chat(browser, server, n: int) -> dict:
     page = await context.new_page()
     await page.goto(server.url)
     await page.locator(CHAT_INPUT).wait_for(timeout=180_000)
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("Performance.enable")
+    thread0 = await main_thread_seconds(cdp)
     per_q, per_b, lat, seen = [], [], [], {}
     for i in range(n):
         c0 = cpu_seconds(pid)
@@ -206,8 +221,10 @@ async def long_chat(browser, server, n: int) -> dict:
         per_q.append(cpu_seconds(pid) - c0)
         browser_cpu(seen)
         per_b.append(sum(seen.values()) - b0)
+    thread = {k: v - thread0.get(k, 0.0) for k, v in (await main_thread_seconds(cdp)).items()}
     await context.close()
-    return {"questions": n, "cpu_first10_s": round(statistics.mean(per_q[:10]), 3),
+    return {"questions": n, "page_main_thread_per_question_s": {k: round(v / n, 4) for k, v in thread.items()},
+            "cpu_first10_s": round(statistics.mean(per_q[:10]), 3),
             "cpu_last10_s": round(statistics.mean(per_q[-10:]), 3),
             "browser_cpu_first10_s": round(statistics.mean(per_b[:10]), 3),
             "browser_cpu_last10_s": round(statistics.mean(per_b[-10:]), 3),

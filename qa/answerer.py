@@ -224,9 +224,26 @@ class Answerer:
                          if _coverage(choice.concepts, terms | self.retriever.heading_terms[kw.entry_refs[e].chunk]) >= 0.99],
                         dtype=np.int64)
 
+    def _choices_met(self, found: list[np.ndarray]) -> list[np.ndarray]:
+        """The entries of choices that name no term (facts: L2 正則化, ドロップアウト, データ拡張),
+        kept only in the sections where most of them meet when two or more do: that section
+        explains the options, whichever is the answer ("Which is NOT a way to …"), while a choice
+        whose only known word is generic (data) points at entries everywhere. Choices naming terms
+        ("Which service …? A. Debugger B. …") stay candidates each."""
+        if len(found) < 2:
+            return found
+        votes = np.zeros(self.retriever.n, dtype=np.int64)
+        for entries in found:
+            votes[np.unique(self.retriever.entry_chunk[entries])] += 1
+        if votes.max() < 2:
+            return found
+        met = votes == votes.max()
+        return [kept for kept in (e[met[self.retriever.entry_chunk[e]]] for e in found) if len(kept)]
+
     def _shape_ranking(self, r: Retrieval, prep: Prepared) -> None:
-        """Choices: each is looked up in the glossary, and the one whose entries the stem supports
-        best (section score + the entry's own closeness to the stem) lifts its section first.
+        """Choices: each is looked up in the glossary (options naming no term only where most of
+        them meet), and the one whose entries the stem supports best (section score + the entry's
+        own closeness to the stem) lifts its section first.
         Comparison: each compared term's best section comes first, in the order they were named."""
         kw = self.retriever.keyword
         if prep.choice_queries:
@@ -236,10 +253,11 @@ class Answerer:
             for fit in (r.dense_entry, r.bm25_entry):
                 if fit is not None:
                     section = section + _unit(fit)
+            named = [e for e in (self._choice_entries(c) for c in prep.choice_queries if c.terms) if len(e)]
+            facts = [e for e in (self._choice_entries(c) for c in prep.choice_queries if not c.terms) if len(e)]
             best, best_support = None, -np.inf
-            for choice in prep.choice_queries:
-                entries = self._choice_entries(choice)
-                if len(entries) and float(section[entries].max()) > best_support:
+            for entries in named + self._choices_met(facts):
+                if float(section[entries].max()) > best_support:
                     best_support = float(section[entries].max())
                     best = int(entries[int(np.argmax(section[entries]))])
             if best is not None:

@@ -200,3 +200,17 @@ def test_choices_pick_the_best_supported_candidate(answerer):
          "A. Amazon EventBridge B. Amazon SageMaker Debugger C. Amazon SageMaker Pipelines D. Amazon Redshift")
     answer = answerer.ask(q)
     assert answer.found and answer.citations[0].term == DBG
+
+
+def test_choices_naming_facts_lead_to_the_section_where_they_meet(answerer):
+    """"Which is NOT …": three of the four options are bullets of one section, which explains them
+    all; the fourth names nothing the glossary has, and "data" alone (data augmentation's generic
+    half) is in sections everywhere, so it must not choose the section."""
+    q = ("Which of the following is NOT a way to reduce overfitting?\nA) L2 regularization\nB) Dropout\n"
+         "C) Increasing the number of layers and neurons\nD) Data augmentation")
+    answer = answerer.ask(q)
+    assert answer.found and (answer.citations[0].term, answer.citations[0].section) == (OF, "防止策と対策")
+    # choices naming terms stay candidates each: the stem still picks the service
+    q = ("デプロイ後のモデルドリフトを監視するサービスはどれですか？ A. SageMaker Debugger B. SageMaker Model Monitor "
+         "C. TensorBoard D. SageMaker Pipelines")
+    assert answerer.ask(q).citations[0].section == "AWSでの対策"
