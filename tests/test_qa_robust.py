@@ -204,8 +204,8 @@ def test_choices_pick_the_best_supported_candidate(answerer):
 
 def test_choices_naming_facts_lead_to_the_section_where_they_meet(answerer):
     """"Which is NOT …": three of the four options are bullets of one section, which explains them
-    all; the fourth names nothing the glossary has, and "data" alone (data augmentation's generic
-    half) is in sections everywhere, so it must not choose the section."""
+    all; the fourth names nothing the glossary has. "Data augmentation" is matched by any bullet
+    holding one of its words, and データ is in sections everywhere: it must not choose the section."""
     q = ("Which of the following is NOT a way to reduce overfitting?\nA) L2 regularization\nB) Dropout\n"
          "C) Increasing the number of layers and neurons\nD) Data augmentation")
     answer = answerer.ask(q)
