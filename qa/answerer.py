@@ -151,11 +151,14 @@ class Answerer:
         shape = parse(clean.search)
         query = self.retriever.analyze(shape.stem)
         carried = None
-        # A follow-up: no term of its own and short or pointing back (「その利点は？」), or pointing
-        # back while naming another term (「それを EventBridge から起動できる？」: both are meant);
-        # never one that says it changes the subject (「ところで強化学習って何？」).
+        # A follow-up: no term of its own and short, pointing back (「その利点は？」) or asking about
+        # nothing specific of its own (「なるほど。で、使うと具体的に何が嬉しいの？」: alone it would be
+        # refused, whatever its length), or pointing back while naming another term (「それを
+        # EventBridge から起動できる？」: both are meant); never one that says it changes the subject
+        # (「ところで強化学習って何？」).
         if history and not query.unknown_names and not shape.new_topic and (
-                (not query.terms and (shape.refers_back or len(shape.stem) <= SHORT_FOLLOWUP))
+                (not query.terms and (shape.refers_back or len(shape.stem) <= SHORT_FOLLOWUP
+                                      or not query.concepts))
                 or (query.terms and shape.refers_back and not shape.opener_only)):
             carried = self.carried_term(history)
             if carried and carried not in query.terms:

@@ -238,6 +238,22 @@ def build_lexicon(names: list[str], tokenizer) -> ReadingLexicon:
     return lex
 
 
+# Japanese written all in katakana (old terminals, telegram style: 「ﾃﾝｿﾙﾎﾞｰﾄﾞ ﾉ ｼｭﾖｳｷﾉｳ ｦ
+# ｵｼｴﾃｸﾀﾞｻｲ｡」 folds to full-width katakana): no hiragana and no kanji, and particles standing alone
+# or a polite ending in katakana. Its words are readings, not loanwords, so it is read as if typed in
+# hiragana (any glossary word by its reading); loanwords come back through their readings too.
+_PARTICLE_WORD = re.compile(r"(?:^|\s)[ノハヲガニデトモヘ](?=\s)")
+_KATAKANA_ENDING = re.compile(r"(?:デスカ|マスカ|マセンカ|クダサイ|デショウカ)[。．.？?！!]*\s*$")
+_KATAKANA = re.compile(r"[\u30a1-\u30fa]")
+
+
+def katakana_sentence(text: str) -> bool:
+    """Japanese written entirely in katakana, as opposed to katakana keywords (イベントブリッジ ルール)."""
+    if _HIRA.search(text) or _KANJI.search(text) or len(_KATAKANA.findall(text)) < 6:
+        return False
+    return bool(_PARTICLE_WORD.search(text) or _KATAKANA_ENDING.search(text))
+
+
 @dataclass
 class Variants:
     """Both repairs, built once per index; ``repair`` costs well under a millisecond."""
@@ -250,6 +266,8 @@ class Variants:
 
     def repair(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         text, romaji = to_kana(text, self.speller.known, self.latin_names)
+        if katakana_sentence(text):
+            text = jaconv.kata2hira(text)
         text, fixed = self.speller.correct(text)
         text, read = self.lexicon.rewrite(text)
         homo: list[tuple[str, str]] = []

@@ -7,7 +7,7 @@ import pytest
 from qa import build_answerer
 from qa.shape import parse, split_choices
 from qa.tokenize import get_tokenizer
-from qa.variants import Speller, build_lexicon, max_edits, to_katakana
+from qa.variants import Speller, build_lexicon, katakana_sentence, max_edits, to_katakana
 
 EB, OF, DBG, TB, PL = ("Amazon EventBridge", "過学習（overfitting）", "Amazon SageMaker Debugger", "TensorBoard",
                        "Amazon SageMaker Pipelines")
@@ -179,6 +179,29 @@ def test_a_follow_up_that_changes_the_subject_carries_no_term(answerer):
     assert answerer.prepare("株価の見通しは？", history).carried == DBG  # short: read as a follow-up
     back = answerer.ask("ところで、それの利点は？", history=history)
     assert back.found and back.citations[0].term == DBG
+
+
+def test_a_long_follow_up_asking_nothing_of_its_own_is_about_the_conversation(answerer):
+    """Alone it would be refused (no term, no specific word), so in a chat it asks about the
+    conversation's term whatever its length; a long message with words of its own does not."""
+    history = ["SageMaker Pipelinesってどういうときに使うの？"]
+    answer = answerer.ask("なるほど。で、使うと具体的に何が嬉しいの？", history=history)
+    assert answer.found and answer.citations[0].term == PL and answer.citations[0].section == "利点"
+    assert not answerer.ask("なるほど。で、使うと具体的に何が嬉しいの？").found
+    assert answerer.prepare("ありがとうございました。とても参考になりました。また質問させてください。", history).carried is None
+
+
+def test_japanese_written_in_katakana_is_read_by_its_readings(answerer):
+    """Telegram-style katakana (half-width on old terminals) is read as kana, not as loanwords;
+    katakana keywords and ordinary mixed text are left alone."""
+    assert katakana_sentence("テンソルボード ノ シュヨウキノウ ヲ オシエテクダサイ。")
+    assert katakana_sentence("イベントブリッジ ノ リテン")
+    assert not katakana_sentence("イベントブリッジ ルール ターゲット")
+    assert not katakana_sentence("イベントブリッジのルールは？") and not katakana_sentence("ノ ハ")
+    for question, term, section in [("ｲﾍﾞﾝﾄﾌﾞﾘｯｼﾞ ﾉ ﾘﾃﾝ ﾊ ﾅﾝﾃﾞｽｶ｡", EB, "利点"),
+                                     ("ﾃﾞﾊﾞｯｶﾞｰ ﾉ ｼｭﾅ ｷﾉｳ ｦ ｵｼｴﾃｸﾀﾞｻｲ｡", DBG, "主要機能")]:
+        answer = answerer.ask(question)
+        assert answer.found and (answer.citations[0].term, answer.citations[0].section) == (term, section)
 
 
 def test_comparison_answers_both_sides_each_cited(answerer):
