@@ -125,8 +125,12 @@ def _alias_concepts(norm: str, mentions: list[Mention], tokenizer: Tokenizer, al
             # (each word, not the joined bigram: "machine learning" → machinelearning is no new topic)
             if all(t.norm in GENERIC or t.norm in STOPWORDS for t in tokenizer.tokens(wording) if t.pos != "bigram"):
                 continue  # "方法" stays generic even though its synonym "やり方" is not listed
-            # "SageMaker" in a Japanese question is a product name like any other Latin word.
-            name = span.isascii() and japanese and any(ch.isalpha() for ch in span)
+            # "SageMaker" in a Japanese question is a product name like any other Latin word, however
+            # it is typed (sagemaker); a lexicon word its editor wrote in lower case (event, pattern)
+            # is an English word, a name only when typed with a capital, as in _word_concepts.
+            written = (span, *(w for w in m.expansion if w.isascii()))
+            name = span.isascii() and japanese and any(ch.isalpha() for ch in span) \
+                and any(_UPPER.search(w) for w in written)
             concepts.add(span, {t for w in m.expansion for t in tokenizer.terms(w)}, name)
 
 

@@ -242,14 +242,14 @@ def build_lexicon(names: list[str], tokenizer) -> ReadingLexicon:
 # ｵｼｴﾃｸﾀﾞｻｲ｡」 folds to full-width katakana): no hiragana and no kanji, and particles standing alone
 # or a polite ending in katakana. Its words are readings, not loanwords, so it is read as if typed in
 # hiragana (any glossary word by its reading); loanwords come back through their readings too.
-_PARTICLE_WORD = re.compile(r"(?:^|\s)[ノハヲガニデトモヘ](?=\s)")
-_KATAKANA_ENDING = re.compile(r"(?:デスカ|マスカ|マセンカ|クダサイ|デショウカ)[。．.？?！!]*\s*$")
+_PARTICLE_WORD = re.compile(r"(?:^|\s)(?:[ノハヲガニデトモヘ]|トハ|ッテ|カラ|マデ|ヨリ|デハ|ニハ|ニツイテ)(?=\s)")
+_KATAKANA_ENDING = re.compile(r"(?:デスカ|マスカ|マセンカ|クダサイ|デショウカ|ナニカ|ナニ|ナンデスカ)[。．.？?！!]*\s*$")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa]")
 
 
 def katakana_sentence(text: str) -> bool:
     """Japanese written entirely in katakana, as opposed to katakana keywords (イベントブリッジ ルール)."""
-    if _HIRA.search(text) or _KANJI.search(text) or len(_KATAKANA.findall(text)) < 6:
+    if _HIRA.search(text) or _KANJI.search(text) or len(_KATAKANA.findall(text)) < 4:
         return False
     return bool(_PARTICLE_WORD.search(text) or _KATAKANA_ENDING.search(text))
 

@@ -181,6 +181,17 @@ def test_a_follow_up_that_changes_the_subject_carries_no_term(answerer):
     assert back.found and back.citations[0].term == DBG
 
 
+def test_lower_case_lexicon_words_are_words_not_names(answerer):
+    """A name the glossary mentions in passing must meet the rest of the question in one section;
+    "event pattern matching" is three English words (the lexicon writes them in lower case), not
+    product names, so it is not refused as "only names match". SageMaker stays a name however typed."""
+    names = {c.label: c.name for c in answerer.retriever.analyze("event pattern matching 何に使う").concepts}
+    assert names.get("event") is False and names.get("pattern") is False
+    assert {c.label: c.name for c in answerer.retriever.analyze("sagemakerの料金は？").concepts}["sagemaker"]
+    answer = answerer.ask("event pattern matching 何に使う")
+    assert answer.found and answer.citations[0].term == EB
+
+
 def test_a_long_follow_up_asking_nothing_of_its_own_is_about_the_conversation(answerer):
     """Alone it would be refused (no term, no specific word), so in a chat it asks about the
     conversation's term whatever its length; a long message with words of its own does not."""
@@ -198,6 +209,7 @@ def test_japanese_written_in_katakana_is_read_by_its_readings(answerer):
     assert katakana_sentence("イベントブリッジ ノ リテン")
     assert not katakana_sentence("イベントブリッジ ルール ターゲット")
     assert not katakana_sentence("イベントブリッジのルールは？") and not katakana_sentence("ノ ハ")
+    assert katakana_sentence("SAGEMAKER PIPELINES トハ ナニカ")  # a two-kana particle, a katakana ending
     for question, term, section in [("ｲﾍﾞﾝﾄﾌﾞﾘｯｼﾞ ﾉ ﾘﾃﾝ ﾊ ﾅﾝﾃﾞｽｶ｡", EB, "利点"),
                                      ("ﾃﾞﾊﾞｯｶﾞｰ ﾉ ｼｭﾅ ｷﾉｳ ｦ ｵｼｴﾃｸﾀﾞｻｲ｡", DBG, "主要機能")]:
         answer = answerer.ask(question)
