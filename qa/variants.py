@@ -4,7 +4,8 @@ A learner types いべんとぶりっじ, ｲﾍﾞﾝﾄﾌﾞﾘｯｼﾞ, か
 EventBridge, 過学習 and TensorBoard. Three bridges, applied to the question before anything else
 reads it (so the dense side, the keyword side and the abstention all see the repaired text):
 
-* NFKC folds half-width katakana and full-width Latin (done by the caller's ``fold``);
+* NFKC folds half-width katakana and full-width Latin (done by the caller's ``fold``); Japanese
+  written entirely in katakana (telegram style, ｶｶﾞｸｼｭｳ ﾉ ﾎﾞｳｼｻｸ) is then read as hiragana;
 * hiragana and katakana meet through *readings*: every name in the alias table and every
   word of the glossary is also known by its Sudachi reading (カガクシュウ), and a question's kana
   runs are compared in katakana, so かがくしゅう finds 過学習 and でばっがー finds Debugger;
