@@ -22,6 +22,7 @@ import jaconv
 from rapidfuzz.distance import OSA
 from rapidfuzz import process
 
+from .identifiers import IdentifierSplitter
 from .romaji import name_index, to_kana
 
 _HIRA = re.compile(r"[\u3041-\u3096]")
@@ -264,8 +265,12 @@ class Variants:
     tokenizer: object = None
     written: frozenset[str] = frozenset()  # kanji words the glossary and the aliases use
     latin_names: dict[str, list[str]] = field(default_factory=dict)  # romaji.name_index of the Latin names
+    identifiers: IdentifierSplitter | None = None
 
     def repair(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        split: list[tuple[str, str]] = []
+        if self.identifiers is not None:
+            text, split = self.identifiers.split(text)
         text, romaji = to_kana(text, self.speller.known, self.latin_names)
         if katakana_sentence(text):
             text = jaconv.kata2hira(text)
@@ -274,7 +279,7 @@ class Variants:
         homo: list[tuple[str, str]] = []
         if self.tokenizer is not None:
             text, homo = self.lexicon.homophones(text, self.tokenizer, self.written)
-        return text, romaji + fixed + read + homo
+        return text, split + romaji + fixed + read + homo
 
 
 def build_variants(aliases, texts: list[str], tokens: list[list], tokenizer, stopwords=frozenset()) -> Variants:
@@ -290,4 +295,5 @@ def build_variants(aliases, texts: list[str], tokens: list[list], tokenizer, sto
     lexicon = build_lexicon(names + words + surfaces, tokenizer)
     written = frozenset(w for t in names + words + surfaces for w in _KANJI_RUN.findall(t))
     peel = name_index(n for n in latin_names if len(n) >= 5)
-    return Variants(Speller(latin_names, frozenset(known)), lexicon, tokenizer, written, peel)
+    identifiers = IdentifierSplitter(frozenset(known), frozenset(stopwords))
+    return Variants(Speller(latin_names, frozenset(known)), lexicon, tokenizer, written, peel, identifiers)

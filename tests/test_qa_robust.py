@@ -6,6 +6,7 @@ import pytest
 
 from qa import build_answerer
 from qa.shape import parse, split_choices
+from qa.identifiers import IdentifierSplitter
 from qa.tokenize import get_tokenizer
 from qa.variants import Speller, build_lexicon, katakana_sentence, max_edits, to_katakana
 
@@ -34,6 +35,19 @@ def test_a_remembered_short_text_is_handed_out_as_a_copy():
     first = tok.terms("過学習の対策")
     first.append("spoilt")  # a caller extending its list (the query builders do) changes nothing
     assert tok.terms("過学習の対策") == first[:-1] and "過学習" in first
+
+
+def test_identifiers_are_split_only_into_words_the_glossary_knows():
+    splitter = IdentifierSplitter(frozenset({"condition", "step", "sagemaker", "pipelines", "get", "it"}),
+                                  stopwords=frozenset({"get", "it"}))
+    assert splitter.split_word("ConditionStep") == "condition step"
+    assert splitter.split_word("condition_step") == "condition step"
+    assert splitter.split_word("SageMakerPipelines") == "SageMaker pipelines"
+    assert splitter.split_word("SageMaker") is None  # a known name stays whole
+    assert splitter.split_word("QuickStep") is None  # a piece the glossary lacks: still a name
+    assert splitter.split_word("get_it") is None  # nothing but stop words
+    assert splitter.split("`ConditionStep`と`QuickSight`") == ("`condition step`と`QuickSight`",
+                                                               [("ConditionStep", "condition step")])
 
 
 def test_edit_budget_grows_with_length():
@@ -190,6 +204,19 @@ def test_lower_case_lexicon_words_are_words_not_names(answerer):
     assert {c.label: c.name for c in answerer.retriever.analyze("sagemakerの料金は？").concepts}["sagemaker"]
     answer = answerer.ask("event pattern matching 何に使う")
     assert answer.found and answer.citations[0].term == EB
+
+
+def test_code_identifiers_are_read_as_the_words_they_are_made_of(answerer):
+    """`CallbackStep` is コールバックステップ: whole, it is a Latin word the glossary never uses, so
+    a name it lacks, and the question was refused. An identifier with a piece the glossary lacks
+    stays a name, so a product it does not cover is still refused."""
+    query = answerer.retriever.analyze("ノートブックに出てくる`CallbackStep`って何？")
+    assert query.repairs == [("CallbackStep", "callback step")] and not query.unknown_names
+    answer = answerer.ask("コードレビューで`ConditionStep`を見かけた。これは何をするもの？")
+    assert answer.found and answer.citations[0].term == PL
+    assert "ステップ" in answer.citations[0].text
+    assert answerer.retriever.analyze("QuickSightのダッシュボードは？").unknown_names == ["QuickSight"]
+    assert not answerer.ask("QuickSightのダッシュボードを共有するには？").found
 
 
 def test_a_long_follow_up_asking_nothing_of_its_own_is_about_the_conversation(answerer):
