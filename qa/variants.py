@@ -22,7 +22,7 @@ import jaconv
 from rapidfuzz.distance import OSA
 from rapidfuzz import process
 
-from .identifiers import IdentifierSplitter
+from .identifiers import IdentifierSplitter, replace_words
 from .romaji import name_index, to_kana
 
 _HIRA = re.compile(r"[\u3041-\u3096]")
@@ -72,16 +72,7 @@ class Speller:
 
     def correct(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         """``text`` with misspelt names replaced, and the (wrong, right) pairs."""
-        changes: list[tuple[str, str]] = []
-
-        def fix(m: re.Match) -> str:
-            right = self.correct_word(m.group())
-            if right is None:
-                return m.group()
-            changes.append((m.group(), right))
-            return right
-
-        return _LATIN_WORD.sub(fix, text), changes
+        return replace_words(_LATIN_WORD, text, self.correct_word)
 
 
 _PARTICLES = set("ノハヲガトデニモヘヤカ")
