@@ -8,7 +8,8 @@ bm25s's (maintained, sparse, fast); this module only feeds it pre-tokenised text
 from __future__ import annotations
 
 import math
-from collections import Counter
+import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import bm25s
@@ -18,6 +19,9 @@ from indexer.chunks import Chunk
 
 from .token_store import TokenStore
 from .tokenize import Token, Tokenizer
+
+_KATAKANA_WORD = re.compile(r"^[\u30a1-\u30faー]{4,}$")
+HEAD = 4  # compounds are found by their first or last HEAD letters
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,25 @@ class KeywordIndex:
         self._idf = {t: math.log(1 + n / (c + 0.5)) for t, c in df.items()}
         self.max_idf = math.log(1 + n / 0.5)
         self.vocabulary: frozenset[str] = frozenset(df) | frozenset(t for ts in self.chunk_tokens for t in ts)
+        self._heads: dict[str, list[str]] = defaultdict(list)
+        self._tails: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self.vocabulary):
+            if _KATAKANA_WORD.match(word):
+                self._heads[word[:HEAD]].append(word)
+                self._tails[word[-HEAD:]].append(word)
+
+    def compounds_of(self, word: str) -> list[str]:
+        """Glossary words that begin or end with a katakana word the glossary never uses alone.
+
+        Sudachi reads 「コールバックステップ」 as コール + バックステップ, or keeps it whole, so the
+        glossary has no token コールバック and "callback" (コールバック) met nothing; the compound
+        it heads is what the glossary calls it. Only for words the glossary lacks (a word it has
+        matches itself), at least HEAD letters long, and found by a dictionary look-up, not a scan."""
+        if word in self.vocabulary or not _KATAKANA_WORD.match(word):
+            return []
+        heads = [w for w in self._heads.get(word[:HEAD], ()) if len(w) > len(word) and w.startswith(word)]
+        tails = [w for w in self._tails.get(word[-HEAD:], ()) if len(w) > len(word) and w.endswith(word)]
+        return heads + tails
 
     def idf(self, term: str) -> float:
         """Rarer is more telling; a word the glossary never uses is the most telling of all."""

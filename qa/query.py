@@ -73,8 +73,10 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def _query_terms(tokens: list[Token], mentions: list[Mention], tokenizer: Tokenizer) -> list[str]:
-    """The BM25 query: the question's tokens, a tag per named term, and alias expansions."""
+def _query_terms(tokens: list[Token], mentions: list[Mention], tokenizer: Tokenizer,
+                 keyword: KeywordIndex) -> list[str]:
+    """The BM25 query: the question's tokens, a tag per named term, alias expansions, and the
+    glossary's compounds of katakana words it never uses alone (KeywordIndex.compounds_of)."""
     query_terms = [t.norm for t in tokens]
     for m in mentions:
         if m.term:
@@ -82,7 +84,7 @@ def _query_terms(tokens: list[Token], mentions: list[Mention], tokenizer: Tokeni
         else:
             for phrase in m.expansion:
                 query_terms.extend(tokenizer.terms(phrase))
-    return query_terms
+    return query_terms + [c for t in dict.fromkeys(query_terms) for c in keyword.compounds_of(t)]
 
 
 def _focus_terms(norm: str, tokens: list[Token], mentions: list[Mention], tokenizer: Tokenizer) -> list[str]:
@@ -105,6 +107,7 @@ class _Concepts:
 
     def add(self, label: str, cterms: set[str], name: bool) -> None:
         cterms = {t for t in cterms if t not in GENERIC and t not in STOPWORDS and len(t) > 1}
+        cterms |= {c for t in cterms for c in self.keyword.compounds_of(t)}
         key = match_form(label)
         if not cterms or key in self.seen or len(self.found) >= MAX_CONCEPTS:
             return
@@ -193,6 +196,6 @@ def analyze(text: str, tokenizer: Tokenizer, aliases: AliasTable, keyword: Keywo
     return QueryAnalysis(
         text=text, folded=folded, mentions=mentions, terms=terms,
         intents=detect_intents(folded), tokens=tokens, chooses=not terms and asks_to_choose(folded),
-        query_terms=_query_terms(tokens, mentions, tokenizer), concepts=concepts.found,
+        query_terms=_query_terms(tokens, mentions, tokenizer, keyword), concepts=concepts.found,
         focus_terms=_focus_terms(norm, tokens, mentions, tokenizer), repairs=repairs,
     )

@@ -219,6 +219,18 @@ def test_code_identifiers_are_read_as_the_words_they_are_made_of(answerer):
     assert not answerer.ask("QuickSightのダッシュボードを共有するには？").found
 
 
+def test_a_katakana_word_meets_the_glossary_compound_it_heads(answerer):
+    """The glossary says コールバックステップ, which Sudachi reads as コール + バックステップ or keeps
+    whole, so "callback" (コールバック) met no token of it and callback-step questions were refused."""
+    keyword = answerer.retriever.keyword
+    assert keyword.compounds_of("コールバック") == ["コールバックステップ"]
+    assert keyword.compounds_of("ステップ") == []  # a word the glossary has matches itself
+    concept = answerer.retriever.analyze("when would I use a callback step?").concepts[0]
+    assert concept.label == "callback" and concept.known and "コールバックステップ" in concept.terms
+    answer = answerer.ask("SageMaker Pipelines: when would I use a callback step?")
+    assert answer.found and answer.citations[0].term == PL
+
+
 def test_a_long_follow_up_asking_nothing_of_its_own_is_about_the_conversation(answerer):
     """Alone it would be refused (no term, no specific word), so in a chat it asks about the
     conversation's term whatever its length; a long message with words of its own does not."""
