@@ -85,6 +85,6 @@ class IdentifierSplitter:
             return None
         return " ".join(u if u[1:] != u[1:].lower() else u.lower() for u in units)
 
-    def split(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+    def split(self, text: str) -> tuple[str, Changes]:
         """``text`` with its identifiers split, and the (as typed, as searched) pairs."""
         return replace_words(_WORD, text, self.split_word)

@@ -1,7 +1,7 @@
 """How people type → how the glossary writes: kana variants and misspelt Latin names.
 
 A learner types いべんとぶりっじ, ｲﾍﾞﾝﾄﾌﾞﾘｯｼﾞ, かがくしゅう or TensorBorad; the glossary writes
-EventBridge, 過学習 and TensorBoard. Three bridges, applied to the question before anything else
+EventBridge, 過学習 and TensorBoard. Four bridges, applied to the question before anything else
 reads it (so the dense side, the keyword side and the abstention all see the repaired text):
 
 * NFKC folds half-width katakana and full-width Latin (done by the caller's ``fold``); Japanese
@@ -10,7 +10,9 @@ reads it (so the dense side, the keyword side and the abstention all see the rep
   word of the glossary is also known by its Sudachi reading (カガクシュウ), and a question's kana
   runs are compared in katakana, so かがくしゅう finds 過学習 and でばっがー finds Debugger;
 * a Latin word the glossary does not know, within a small edit distance (scaled by length) of a
-  Latin name it does know, is that name misspelt (Debuger, pipleines, TensorBorad).
+  Latin name it does know, is that name misspelt (Debuger, pipleines, TensorBorad);
+* a code identifier made of words the glossary knows is those words (`ConditionStep` → "condition
+  step", which meets 条件ステップ; qa/identifiers.py), split first so the other bridges see words.
 """
 from __future__ import annotations
 
@@ -259,6 +261,7 @@ class Variants:
     identifiers: IdentifierSplitter | None = None
 
     def repair(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """The question as searched, and the (as typed, as searched) pairs of every change."""
         split: list[tuple[str, str]] = []
         if self.identifiers is not None:
             text, split = self.identifiers.split(text)
@@ -286,5 +289,6 @@ def build_variants(aliases, texts: list[str], tokens: list[list], tokenizer, sto
     lexicon = build_lexicon(names + words + surfaces, tokenizer)
     written = frozenset(w for t in names + words + surfaces for w in _KANJI_RUN.findall(t))
     peel = name_index(n for n in latin_names if len(n) >= 5)
-    identifiers = IdentifierSplitter(frozenset(known), frozenset(stopwords))
-    return Variants(Speller(latin_names, frozenset(known)), lexicon, tokenizer, written, peel, identifiers)
+    return Variants(speller=Speller(latin_names, frozenset(known)), lexicon=lexicon, tokenizer=tokenizer,
+                    written=written, latin_names=peel,
+                    identifiers=IdentifierSplitter(frozenset(known), frozenset(stopwords)))
