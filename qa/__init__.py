@@ -10,6 +10,7 @@ One small module per concern, so each can be read (and replaced) alone:
     shape      the question's shape: question sentence, pasted choices, comparison, reference back
     variants   how people type: kana readings, kanji homophones, misspelt Latin names
     identifiers  code identifiers → the words they are made of (ConditionStep → condition step)
+    letters    Latin letters said aloud → the letters (エーダブリューエス → AWS)
     tokenize   SudachiPy tokens (normalised forms, compounds and their parts)
     aliases    knowledge/aliases.yaml: other names of terms and words
     intent     question wording → wanted section kind; headings → section kinds

@@ -1,7 +1,7 @@
 """How people type → how the glossary writes: kana variants and misspelt Latin names.
 
 A learner types いべんとぶりっじ, ｲﾍﾞﾝﾄﾌﾞﾘｯｼﾞ, かがくしゅう or TensorBorad; the glossary writes
-EventBridge, 過学習 and TensorBoard. Four bridges, applied to the question before anything else
+EventBridge, 過学習 and TensorBoard. These bridges, applied to the question before anything else
 reads it (so the dense side, the keyword side and the abstention all see the repaired text):
 
 * NFKC folds half-width katakana and full-width Latin (done by the caller's ``fold``); Japanese
@@ -12,7 +12,8 @@ reads it (so the dense side, the keyword side and the abstention all see the rep
 * a Latin word the glossary does not know, within a small edit distance (scaled by length) of a
   Latin name it does know, is that name misspelt (Debuger, pipleines, TensorBorad);
 * a code identifier made of words the glossary knows is those words (`ConditionStep` → "condition
-  step", which meets 条件ステップ; qa/identifiers.py), split first so the other bridges see words.
+  step", which meets 条件ステップ; qa/identifiers.py), split first so the other bridges see words;
+  letters said aloud (エーダブリューエス, from voice input) are spelt back in Latin (qa/letters.py).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from rapidfuzz.distance import OSA
 from rapidfuzz import process
 
 from .identifiers import IdentifierSplitter, replace_words
+from .letters import spell_out
 from .romaji import name_index, to_kana
 
 _HIRA = re.compile(r"[\u3041-\u3096]")
@@ -265,6 +267,7 @@ class Variants:
         split: list[tuple[str, str]] = []
         if self.identifiers is not None:
             text, split = self.identifiers.split(text)
+        text, said = spell_out(text)
         text, romaji = to_kana(text, self.speller.known, self.latin_names)
         if katakana_sentence(text):
             text = jaconv.kata2hira(text)
@@ -273,7 +276,7 @@ class Variants:
         homo: list[tuple[str, str]] = []
         if self.tokenizer is not None:
             text, homo = self.lexicon.homophones(text, self.tokenizer, self.written)
-        return text, split + romaji + fixed + read + homo
+        return text, split + said + romaji + fixed + read + homo
 
 
 def build_variants(aliases, texts: list[str], tokens: list[list], tokenizer, stopwords=frozenset()) -> Variants:

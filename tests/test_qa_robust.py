@@ -7,6 +7,7 @@ import pytest
 from qa import build_answerer
 from qa.shape import parse, split_choices
 from qa.identifiers import IdentifierSplitter
+from qa.letters import spell_out, spelled_letters
 from qa.tokenize import get_tokenizer
 from qa.variants import Speller, build_lexicon, katakana_sentence, max_edits, to_katakana
 
@@ -48,6 +49,13 @@ def test_identifiers_are_split_only_into_words_the_glossary_knows():
     assert splitter.split_word("get_it") is None  # nothing but stop words
     assert splitter.split("`ConditionStep`と`QuickSight`") == ("`condition step`と`QuickSight`",
                                                                [("ConditionStep", "condition step")])
+
+
+def test_letters_said_aloud_are_spelt_in_latin():
+    assert spelled_letters("エーダブリューエス") == "AWS" and spelled_letters("エスエルエー") == "SLA"
+    for word in ("エース", "アイデア", "エムエルオプス", "エー"):  # words, a run with more in it, one letter
+        assert spelled_letters(word) is None, word
+    assert spell_out("エーダブリューエスのセージメーカー") == ("AWSのセージメーカー", [("エーダブリューエス", "AWS")])
 
 
 def test_edit_budget_grows_with_length():
@@ -229,6 +237,15 @@ def test_a_katakana_word_meets_the_glossary_compound_it_heads(answerer):
     assert concept.label == "callback" and concept.known and "コールバックステップ" in concept.terms
     answer = answerer.ask("SageMaker Pipelines: when would I use a callback step?")
     assert answer.found and answer.citations[0].term == PL
+
+
+def test_an_initialism_from_voice_input_is_read_as_typed(answerer):
+    """Voice input writes AWS as エーダブリューエス: one unknown katakana word, so a name the
+    glossary lacks, and the question was refused."""
+    question = "テンソルボードはエーダブリューエスのどのサービスと連携できますか"
+    assert not answerer.retriever.analyze(question).unknown_names
+    answer = answerer.ask(question)
+    assert answer.found and answer.citations[0].term == TB
 
 
 def test_a_long_follow_up_asking_nothing_of_its_own_is_about_the_conversation(answerer):
