@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from qa import build_answerer
-from qa.shape import parse, split_choices
 from qa.identifiers import IdentifierSplitter
 from qa.letters import spell_out, spelled_letters
+from qa.shape import parse, split_choices
 from qa.tokenize import get_tokenizer
 from qa.variants import Speller, build_lexicon, katakana_sentence, max_edits, to_katakana
 
