@@ -73,10 +73,9 @@ class KeywordIndex:
         self.vocabulary: frozenset[str] = frozenset(df) | frozenset(t for ts in self.chunk_tokens for t in ts)
         self._heads: dict[str, list[str]] = defaultdict(list)
         self._tails: dict[str, list[str]] = defaultdict(list)
-        for word in sorted(self.vocabulary):
-            if _KATAKANA_WORD.match(word):
-                self._heads[word[:HEAD]].append(word)
-                self._tails[word[-HEAD:]].append(word)
+        for word in sorted(w for w in self.vocabulary if _KATAKANA_WORD.match(w)):
+            self._heads[word[:HEAD]].append(word)
+            self._tails[word[-HEAD:]].append(word)
 
     def compounds_of(self, word: str) -> list[str]:
         """Glossary words that begin or end with a katakana word the glossary never uses alone.

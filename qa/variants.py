@@ -260,13 +260,12 @@ class Variants:
     tokenizer: object = None
     written: frozenset[str] = frozenset()  # kanji words the glossary and the aliases use
     latin_names: dict[str, list[str]] = field(default_factory=dict)  # romaji.name_index of the Latin names
-    identifiers: IdentifierSplitter | None = None
+    # Knowing no words, a splitter splits nothing; build_variants gives it the glossary's.
+    identifiers: IdentifierSplitter = field(default_factory=lambda: IdentifierSplitter(frozenset()))
 
     def repair(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         """The question as searched, and the (as typed, as searched) pairs of every change."""
-        split: list[tuple[str, str]] = []
-        if self.identifiers is not None:
-            text, split = self.identifiers.split(text)
+        text, split = self.identifiers.split(text)
         text, said = spell_out(text)
         text, romaji = to_kana(text, self.speller.known, self.latin_names)
         if katakana_sentence(text):
