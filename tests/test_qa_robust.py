@@ -51,6 +51,21 @@ def test_identifiers_are_split_only_into_words_the_glossary_knows():
                                                                [("ConditionStep", "condition step")])
 
 
+def test_words_typed_without_spaces_are_cut_into_words_the_glossary_knows():
+    known = {"what", "is", "overfitting", "and", "how", "do", "i", "detect", "it", "under", "fitting",
+             "sagemaker", "debugger", "de", "fault", "run", "time", "deep", "learning"}
+    splitter = IdentifierSplitter(frozenset(known), stopwords=frozenset({"what", "is", "and", "how", "do", "i",
+                                                                          "it", "under"}))
+    assert splitter.split_word("whatisoverfittingandhowdoidetectit") == "what is overfitting and how do i detect it"
+    assert splitter.split_word("sagemakerdebugger") == "sagemaker debugger"
+    assert splitter.split_word("deeplearning") == "deep learning"
+    for word in ("default", "runtime"):  # English words of their own, though made of known pieces
+        assert splitter.split_word(word) is None, word
+    assert splitter.split_word("underfitting") is None  # a stop word before one word: a compound
+    assert splitter.split_word("debugers") is None  # a piece the glossary lacks (a typo): left whole
+    assert splitter.split_word("quicksight") is None
+
+
 def test_letters_said_aloud_are_spelt_in_latin():
     assert spelled_letters("エーダブリューエス") == "AWS" and spelled_letters("エスエルエー") == "SLA"
     for word in ("エース", "アイデア", "エムエルオプス", "エー"):  # words, a run with more in it, one letter
@@ -225,6 +240,15 @@ def test_code_identifiers_are_read_as_the_words_they_are_made_of(answerer):
     assert "ステップ" in answer.citations[0].text
     assert answerer.retriever.analyze("QuickSightのダッシュボードは？").unknown_names == ["QuickSight"]
     assert not answerer.ask("QuickSightのダッシュボードを共有するには？").found
+
+
+def test_a_question_typed_without_spaces_is_answered(answerer):
+    """"whatisoverfittingandhowdoidetectit" was one Latin word the glossary never uses: refused."""
+    answer = answerer.ask("whatisoverfittingandhowdoidetectit")
+    assert answer.found and answer.citations[0].term == OF and answer.citations[0].section == "検出方法"
+    answer = answerer.ask("sagemakerdebuggerの利点は？")
+    assert answer.found and answer.citations[0].term == DBG and answer.citations[0].section == "利点"
+    assert not answerer.ask("whatisquicksight").found
 
 
 def test_a_katakana_word_meets_the_glossary_compound_it_heads(answerer):
