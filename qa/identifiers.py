@@ -94,7 +94,7 @@ class IdentifierSplitter:
 
     def segment(self, run: str) -> list[str] | None:
         """``run`` (letters only) cut into the fewest known words, or None when it cannot be or
-        should not be: an English word of its own (default, startup: wordninja's 125,000 words
+        should not be: an English word of its own (default, runtime: wordninja's 125,000 words
         would not split it), or a stop word before one word (underfitting, outbound), which is how
         English makes words, not a missing space."""
         low = run.lower()

@@ -139,7 +139,7 @@ def test_a_long_chat_draws_only_the_latest_turns_in_full(app_workspace):
     from app_pages.chat import FULL_TURNS, RECENT_TURNS
 
     at = app_test().run()
-    questions = ["過学習とは？", "TensorBoardの利点は？", "EventBridgeとは？", "早期停止とは？", "SageMaker Debuggerの機能は？"]
+    questions = ["過学習とは？", "TensorBoardの利点は？", "EventBridgeとは？", "過学習の防止策は？", "SageMaker Debuggerの機能は？"]
     for q in questions:
         _ask(at, q)
     assert len(at.session_state["chat"]) == 2 * len(questions)

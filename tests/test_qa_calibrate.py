@@ -75,12 +75,15 @@ def _constant(p: float, threshold: float) -> Calibrated:
 
 def test_only_a_named_term_with_nothing_unknown_is_kept_below_the_operating_point():
     """A question naming a term with no word the glossary lacks is answered below the operating
-    point (not when it asks for a quantity); coverage alone (no term named) is the model's to
+    point (not when it asks for a quantity, nor when none of its words is in the sections the
+    answer would quote: 「Pipelines 料金」); coverage alone (no term named) is the model's to
     decide since stop 16."""
-    named = dict.fromkeys(FEATURES, 0.0) | {"names_term": 1.0, "known_share": 1.0, "rules_found": 1.0}
+    named = dict.fromkeys(FEATURES, 0.0) | {"names_term": 1.0, "known_share": 1.0, "rules_found": 1.0,
+                                            "coverage": 0.5}
     assert answers(_constant(0.5, 0.9), named, True, "names-term")[0]
     assert not answers(_constant(0.5, 0.9), named | {"asks_quantity": 1.0}, True, "names-term")[0]
     assert not answers(_constant(0.5, 0.9), named | {"n_unknown_concepts": 1.0}, True, "names-term")[0]
+    assert not answers(_constant(0.5, 0.9), named | {"coverage": 0.0}, True, "names-term")[0]
     covered = named | {"names_term": 0.0}
     assert not answers(_constant(0.5, 0.9), covered, True, "coverage")[0]
     assert answers(_constant(0.95, 0.9), covered, True, "coverage")[0]

@@ -251,6 +251,16 @@ def test_a_question_typed_without_spaces_is_answered(answerer):
     assert not answerer.ask("whatisquicksight").found
 
 
+def test_a_term_with_none_of_the_words_asked_is_not_answered_by_the_rule_alone(answerer):
+    """Naming a term and no word the glossary lacks used to be answered outright, even when none
+    of the question's words is in that term's sections: 「早期停止とは？」 after an EventBridge
+    question was answered with EventBridge's 概要. Such questions go to the calibrated model."""
+    answer = answerer.ask("早期停止とは？", history=["EventBridgeとは？"])
+    assert not answer.found or all(c.term != EB for c in answer.citations)
+    assert answerer.ask("EventBridgeの料金体系は？").citations[0].term == EB  # 課金 is in its 利点
+    assert answerer.ask("その利点は？", history=["EventBridgeとは？"]).found  # nothing asked but the term
+
+
 def test_a_katakana_word_meets_the_glossary_compound_it_heads(answerer):
     """The glossary says コールバックステップ, which Sudachi reads as コール + バックステップ or keeps
     whole, so "callback" (コールバック) met no token of it and callback-step questions were refused."""
