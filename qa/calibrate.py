@@ -257,9 +257,10 @@ def knows_nothing_asked(feats: dict[str, float]) -> bool:
 def kept_rule(feats: dict[str, float], rules_found: bool, rules_reason: str) -> bool:
     """A rule acceptance the model does not overturn: a question naming a term and asking nothing
     the glossary lacks (no unknown word), some of whose words are in the sections the answer would
-    quote; never for a question asking for a quantity (a price, a limit, how many). The rules' coverage acceptances of questions naming no term are no longer
-    kept: with the model fitted on ~4,000 questions they answered more near misses than the model
-    does (out-of-fold, dev + blind2–23: answered .878 → .885, refused .877 → .889)."""
+    quote; never for a question asking for a quantity (a price, a limit, how many). The rules'
+    coverage acceptances of questions naming no term are no longer kept: with the model fitted on
+    ~4,000 questions they answered more near misses than the model does (out-of-fold, dev +
+    blind2–23: answered .878 → .885, refused .877 → .889)."""
     if not rules_found or feats.get("asks_quantity"):
         return False  # the glossary states no numbers: the model decides, rules alone cannot
     # Words the glossary uses, but none in the sections the answer would quote: a covered term with

@@ -76,7 +76,7 @@ def _constant(p: float, threshold: float) -> Calibrated:
 def test_only_a_named_term_with_nothing_unknown_is_kept_below_the_operating_point():
     """A question naming a term with no word the glossary lacks is answered below the operating
     point (not when it asks for a quantity, nor when none of its words is in the sections the
-    answer would quote: 「Pipelines 料金」); coverage alone (no term named) is the model's to
+    answer would quote: 「SageMaker Pipelines の料金体系は？」); coverage alone (no term named) is the model's to
     decide since stop 16."""
     named = dict.fromkeys(FEATURES, 0.0) | {"names_term": 1.0, "known_share": 1.0, "rules_found": 1.0,
                                             "coverage": 0.5}
